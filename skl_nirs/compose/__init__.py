@@ -1,0 +1,3 @@
+"""Meta-estimators that combine preprocessing and model branches."""
+
+__all__ = []

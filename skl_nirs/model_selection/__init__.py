@@ -1,0 +1,3 @@
+"""Hyper-parameter search with Optuna."""
+
+__all__ = []

@@ -1,0 +1,14 @@
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def spectra():
+    """Small seeded smooth spectra ``(X, y)``: 40 samples x 60 wavelengths."""
+    rng = np.random.RandomState(0)
+    grid = np.linspace(0, 1, 60)
+    conc = rng.uniform(0.1, 1.0, size=(40, 3))
+    bands = np.exp(-(((grid - np.array([[0.2], [0.5], [0.8]])) / 0.07) ** 2))
+    scatter = rng.uniform(0.8, 1.2, size=(40, 1))
+    X = scatter * (conc @ bands + 0.1) + 0.002 * rng.standard_normal((40, 60))
+    return X, conc[:, 0]
