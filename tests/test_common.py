@@ -1,13 +1,51 @@
 """scikit-learn's estimator checks over every public skl_nirs estimator."""
 
 import pytest
+from joblib import parallel_backend
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skl_nirs.compose import ParallelBranches
 from skl_nirs.utils.discovery import all_estimators
+
+
+def _branches_instances():
+    transformer = dict(
+        branches=[
+            ("scale", StandardScaler()),
+            ("minmax", MinMaxScaler()),
+            ("raw", "passthrough"),
+        ]
+    )
+    regressor = dict(
+        branches=[
+            ("ridge", Ridge()),
+            ("tree", DecisionTreeRegressor(max_depth=3, random_state=0)),
+            ("scale", StandardScaler()),
+        ],
+        final_estimator=Ridge(),
+        cv=3,
+    )
+    classifier = dict(
+        branches=[
+            ("logistic", LogisticRegression()),
+            ("tree", DecisionTreeClassifier(max_depth=3, random_state=0)),
+        ],
+        final_estimator=LogisticRegression(),
+        cv=3,
+    )
+    return [
+        ParallelBranches(**params, n_jobs=n_jobs)
+        for params in (transformer, regressor, classifier)
+        for n_jobs in (None, 2)
+    ]
+
 
 # Constructor arguments for the estimators that cannot be built without any
 # (meta-estimators); each entry is a list of instances, one per configuration.
-TEST_INSTANCES = {}
+TEST_INSTANCES = {"ParallelBranches": _branches_instances()}
 
 
 def _instances():
@@ -25,7 +63,13 @@ def test_all_estimators_are_found():
 
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
+    if getattr(estimator, "n_jobs", None) == 2:
+        # Threads keep CI fast; under loky, the tiny check data would be run
+        # sequentially anyway (small-work rule of the CPU budget).
+        with parallel_backend("threading"):
+            check(estimator)
+    else:
+        check(estimator)
 
 
 @pytest.mark.parametrize("name", sorted(TEST_INSTANCES))

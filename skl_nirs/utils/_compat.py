@@ -16,8 +16,9 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn.utils._set_output import _safe_set_output
 from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.validation import _check_feature_names_in
+from sklearn.utils.validation import _check_feature_names_in, _check_response_method
 
 try:  # scikit-learn >= 1.7
     from sklearn.utils._repr_html.estimator import _VisualBlock
@@ -32,9 +33,11 @@ __all__ = [
     "_BaseComposition",
     "_VisualBlock",
     "_check_feature_names_in",
+    "_check_response_method",
     "_fit_and_score",
     "_fit_context",
     "_insert_error_scores",
+    "_safe_set_output",
     "_warn_or_raise_about_fit_failures",
     "validate_params",
 ]

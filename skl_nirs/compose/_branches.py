@@ -1,0 +1,896 @@
+"""ParallelBranches: a FeatureUnion / stacking hybrid whose branches run in parallel."""
+
+import copy
+import time
+import warnings
+from collections import Counter
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import TransformerMixin, clone, is_classifier
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import check_cv
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import Bunch, _safe_indexing, assert_all_finite, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from skl_nirs.utils._compat import (
+    HasMethods,
+    StrOptions,
+    _BaseComposition,
+    _check_feature_names_in,
+    _check_response_method,
+    _fit_context,
+    _safe_set_output,
+    _VisualBlock,
+)
+from skl_nirs.utils._parallel import (
+    BudgetedParallel,
+    _nbytes,
+    format_plan,
+    limit_n_jobs,
+)
+
+_PREDICTOR_TYPES = ("regressor", "classifier")
+_AUTO_METHODS = ["predict_proba", "decision_function", "predict"]
+
+
+def _is_predictor(estimator):
+    return get_tags(estimator).estimator_type in _PREDICTOR_TYPES
+
+
+def _with_branch_name(exc, name):
+    """A copy of ``exc``, same type, whose message starts with the branch name."""
+    prefix = f"Branch {name!r} failed"
+    try:
+        renamed = copy.copy(exc)
+        if exc.args and isinstance(exc.args[0], str):
+            renamed.args = (f"{prefix}: {exc.args[0]}", *exc.args[1:])
+        else:
+            renamed.args = (f"{prefix}: {exc}", *exc.args[1:])
+    except Exception:  # an exception type that cannot be copied: keep it as is
+        return exc
+    return renamed.with_traceback(exc.__traceback__)
+
+
+def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
+    """Fit one branch on all rows (``train is None``) or on one fold.
+
+    Returns ``(output, fitted_estimator, seconds)``, or ``(exception, None,
+    seconds)`` when the branch failed and ``on_error="warn"``. On all rows,
+    ``output`` is the transform output when ``method == "transform"`` (else
+    ``None``); on a fold, it is the ``method`` output for the ``test`` rows.
+    """
+    start = time.perf_counter()
+    limit_n_jobs(estimator)
+    try:
+        if train is None:
+            if method == "transform":
+                output = estimator.fit_transform(X, y)
+            else:
+                output = None
+                estimator.fit(X, y)
+            fitted = estimator
+        else:
+            y_train = None if y is None else _safe_indexing(y, train)
+            estimator.fit(_safe_indexing(X, train), y_train)
+            output = getattr(estimator, method)(_safe_indexing(X, test))
+            fitted = None
+    except Exception as exc:
+        if on_error == "raise":
+            raise _with_branch_name(exc, name) from None
+        return exc, None, time.perf_counter() - start
+    return output, fitted, time.perf_counter() - start
+
+
+def _branch_output(name, estimator, X, method):
+    """Output of a fitted branch on new rows."""
+    try:
+        return getattr(estimator, method)(X)
+    except Exception as exc:
+        raise _with_branch_name(exc, name) from None
+
+
+def _prediction_block(output, method):
+    """Predictions as a 2-D block; of two collinear probability columns, one."""
+    if isinstance(output, list):  # multi-output predict_proba
+        return np.hstack([np.asarray(out)[:, 1:] for out in output])
+    output = np.asarray(output)
+    if output.ndim == 1:
+        return output.reshape(-1, 1)
+    if method == "predict_proba" and output.shape[1] == 2:
+        return output[:, 1:]
+    return output
+
+
+def _is_transformer_role(self):
+    return self.final_estimator is None
+
+
+def _final_estimator_has(attr):
+    def check(self):
+        final = getattr(self, "final_estimator_", None) or self.final_estimator
+        return final is not None and hasattr(final, attr)
+
+    return check
+
+
+class ParallelBranches(TransformerMixin, _BaseComposition):
+    """Fit branches of estimators in parallel; concatenate or stack their outputs.
+
+    A hybrid of :class:`~sklearn.pipeline.FeatureUnion` and
+    :class:`~sklearn.ensemble.StackingRegressor`. Each branch is a transformer, a
+    predictor, or a :class:`~sklearn.pipeline.Pipeline` ending in either:
+
+    * a **transformer branch** contributes its ``transform`` output;
+    * a **predictor branch** (a regressor or classifier) contributes its
+      predictions (``stack_method``). During ``fit`` they are computed **out of
+      fold** with ``cv``, so the next stage never learns from in-sample
+      predictions; for new data the branch refitted on all rows is used.
+
+    The outputs are concatenated side by side, scaled by ``branch_weights``, with
+    the raw ``X`` appended if ``passthrough=True``. Without ``final_estimator`` the
+    result is a transformer; with a regressor (classifier) as ``final_estimator``,
+    fitted on the concatenated outputs, it is a regressor (classifier).
+
+    Branch fits -- and for predictor branches every (branch, fold) pair -- are
+    scheduled in a single :class:`sklearn.utils.parallel.Parallel` call within
+    the CPU budget of :mod:`skl_nirs.utils`: loky processes by default, while an
+    outer ``joblib.parallel_backend`` or ``parallel_config`` always wins.
+
+    Parameters
+    ----------
+    branches : list of (str, estimator)
+        The branches. An estimator may be a transformer, a regressor, a
+        classifier, a Pipeline ending in any of them, ``"drop"`` (the branch is
+        ignored) or ``"passthrough"`` (``X`` unchanged). A branch can be swapped or
+        dropped with ``set_params(<name>=...)`` and its parameters reached as
+        ``<name>__<param>``.
+
+    final_estimator : estimator, default=None
+        Regressor or classifier fitted on the concatenated branch outputs.
+        ``None`` makes ``ParallelBranches`` a transformer.
+
+    cv : int, cross-validation generator or iterable, default=None
+        Splits for the out-of-fold predictions of predictor branches, as in
+        :func:`~sklearn.model_selection.cross_val_predict`: ``None`` is 5-fold
+        (stratified for classification). The test folds must partition the
+        samples.
+
+    passthrough : bool, default=False
+        Append the raw ``X`` after the branch outputs.
+
+    stack_method : {"auto", "predict", "predict_proba", "decision_function"}, \
+            default="auto"
+        Output of predictor branches. ``"auto"`` takes, in this order, the first
+        of ``predict_proba``, ``decision_function`` and ``predict`` that the
+        branch has. In binary classification one probability column is dropped.
+
+    branch_weights : dict of str to float, default=None
+        Multiplicative weight of each branch's output, by branch name (missing
+        branches weigh 1). Named ``transformer_weights`` in FeatureUnion.
+
+    n_jobs : int, default=None
+        Number of branch tasks run in parallel. ``None`` means 1 unless in a
+        :func:`joblib.parallel_config` context; ``-1`` means all processors.
+        Small work runs sequentially (see ``parallel_plan_``).
+
+    on_error : {"raise", "warn"}, default="raise"
+        ``"raise"``: an exception in a branch is raised again, with its type kept
+        and the branch name in its message. ``"warn"``: the branch is dropped with
+        a :class:`~sklearn.exceptions.FitFailedWarning` and recorded in
+        ``branch_errors_``; ``fit`` raises only if every branch fails.
+
+    verbose : bool, default=False
+        Print the parallel plan and the time spent in each branch.
+
+    verbose_feature_names_out : bool, default=True
+        Prefix the output feature names with the branch name
+        (``"<branch>__<feature>"``).
+
+    Attributes
+    ----------
+    branches_ : list of (str, estimator)
+        The branches fitted on all rows (clones; ``"drop"``/``"passthrough"`` kept
+        as given, failed branches as ``"drop"``).
+
+    named_branches_ : :class:`~sklearn.utils.Bunch`
+        ``branches_`` by name.
+
+    final_estimator_ : estimator or None
+        The fitted clone of ``final_estimator``.
+
+    stack_method_ : dict of str to str
+        For each fitted branch, the method giving its output: ``"transform"``,
+        ``"passthrough"`` or a prediction method.
+
+    branch_fit_times_ : dict of str to float
+        Seconds spent fitting each branch (its folds and its refit).
+
+    branch_errors_ : dict of str to str
+        The error of each branch dropped by ``on_error="warn"``.
+
+    parallel_plan_ : dict
+        How the branch tasks of ``fit`` were run: ``backend``, ``n_workers``,
+        ``inner_n_jobs`` and ``blas_threads`` per worker, and ``sequential`` with
+        ``sequential_reason``.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, when ``final_estimator`` is a classifier.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when ``X`` has string column names.
+
+    See Also
+    --------
+    make_branches : Name branches automatically.
+    make_branch_grid : Branches from the product of step options.
+    sklearn.pipeline.FeatureUnion : Transformer branches only.
+    sklearn.ensemble.StackingRegressor : Predictor branches, single-output ``y``.
+
+    Notes
+    -----
+    ``fit_transform`` returns the out-of-fold outputs of predictor branches (like
+    :class:`~sklearn.preprocessing.TargetEncoder`), while ``transform`` on new data
+    uses the refitted branches: ``fit_transform(X)`` differs from
+    ``fit(X).transform(X)`` when there are predictor branches. Multi-output ``y``
+    is supported.
+
+    References
+    ----------
+    .. [1] D. H. Wolpert, "Stacked generalization", Neural Networks, 5(2),
+       241-259, 1992.
+
+    Examples
+    --------
+    >>> from sklearn.cross_decomposition import PLSRegression
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skl_nirs.compose import ParallelBranches
+    >>> from skl_nirs.datasets import make_nirs_regression
+    >>> X, y, wavelengths = make_nirs_regression(n_samples=60, random_state=0)
+    >>> union = ParallelBranches([("pca", PCA(n_components=3)),
+    ...                           ("pls", PLSRegression(n_components=5))])
+    >>> union.fit_transform(X, y).shape
+    (60, 4)
+    >>> stack = ParallelBranches(
+    ...     [("pls", PLSRegression(n_components=5)), ("ridge", Ridge())],
+    ...     final_estimator=Ridge(), cv=3)
+    >>> stack.fit(X, y).predict(X[:2]).shape
+    (2,)
+    >>> stack.set_params(pls__n_components=8).get_params()["pls__n_components"]
+    8
+    """
+
+    _parameter_constraints: dict = {
+        "branches": [list],
+        "final_estimator": [None, HasMethods(["fit"])],
+        "cv": ["cv_object"],
+        "passthrough": ["boolean"],
+        "stack_method": [
+            StrOptions({"auto", "predict", "predict_proba", "decision_function"})
+        ],
+        "branch_weights": [dict, None],
+        "n_jobs": [Integral, None],
+        "on_error": [StrOptions({"raise", "warn"})],
+        "verbose": ["verbose"],
+        "verbose_feature_names_out": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        branches,
+        *,
+        final_estimator=None,
+        cv=None,
+        passthrough=False,
+        stack_method="auto",
+        branch_weights=None,
+        n_jobs=None,
+        on_error="raise",
+        verbose=False,
+        verbose_feature_names_out=True,
+    ):
+        self.branches = branches
+        self.final_estimator = final_estimator
+        self.cv = cv
+        self.passthrough = passthrough
+        self.stack_method = stack_method
+        self.branch_weights = branch_weights
+        self.n_jobs = n_jobs
+        self.on_error = on_error
+        self.verbose = verbose
+        self.verbose_feature_names_out = verbose_feature_names_out
+
+    # -- parameters ------------------------------------------------------------
+
+    def get_params(self, deep=True):
+        """Get parameters, including ``<branch>`` and ``<branch>__<param>``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of the branches.
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        return self._get_params("branches", deep=deep)
+
+    def set_params(self, **params):
+        """Set parameters; ``<branch>=estimator`` swaps a whole branch.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters of this estimator, whole branches (an estimator,
+            ``"drop"`` or ``"passthrough"``) or ``<branch>__<param>``.
+
+        Returns
+        -------
+        self : ParallelBranches
+            This estimator.
+        """
+        self._set_params("branches", **params)
+        return self
+
+    @property
+    def named_branches(self):
+        """The ``branches`` parameter as a :class:`~sklearn.utils.Bunch`."""
+        return Bunch(**dict(self.branches))
+
+    def set_output(self, *, transform=None):
+        """Set the output container of ``transform``, here and in every branch.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"}, default=None
+            Output container; ``None`` leaves it unchanged.
+
+        Returns
+        -------
+        self : ParallelBranches
+            This estimator.
+        """
+        super().set_output(transform=transform)
+        for _, branch in self.branches:
+            _safe_set_output(branch, transform=transform)
+        return self
+
+    # -- validation ------------------------------------------------------------
+
+    def _role(self):
+        if self.final_estimator is None:
+            return "transformer"
+        return get_tags(self.final_estimator).estimator_type
+
+    def _validate_branches(self):
+        if not self.branches:
+            raise ValueError(
+                "branches must be a non-empty list of (name, estimator) pairs."
+            )
+        for index, item in enumerate(self.branches):
+            if not (isinstance(item, tuple | list) and len(item) == 2):
+                raise TypeError(
+                    "branches must be a list of (name, estimator) pairs; item "
+                    f"{index} is {item!r}."
+                )
+            if not isinstance(item[0], str):
+                raise TypeError(
+                    f"Branch names must be strings; item {index} of branches has "
+                    f"name {item[0]!r}."
+                )
+        names = [name for name, _ in self.branches]
+        duplicates = sorted(name for name, n in Counter(names).items() if n > 1)
+        if duplicates:
+            raise ValueError(f"Branch names must be unique; repeated: {duplicates}.")
+        for name in names:
+            if "__" in name:
+                raise ValueError(f"Branch name {name!r} must not contain '__'.")
+        clashes = sorted(set(names) & set(self.get_params(deep=False)))
+        if clashes:
+            raise ValueError(
+                f"Branch names {clashes} clash with parameters of ParallelBranches."
+            )
+        for name, estimator in self.branches:
+            if estimator in ("drop", "passthrough"):
+                continue
+            if isinstance(estimator, type) or not hasattr(estimator, "fit"):
+                raise TypeError(
+                    f"Branch {name!r} must be an estimator instance, 'drop' or "
+                    f"'passthrough'; got {estimator!r}."
+                )
+            if not (_is_predictor(estimator) or hasattr(estimator, "transform")):
+                raise TypeError(
+                    f"Branch {name!r} ({type(estimator).__name__}) is neither a "
+                    "transformer nor a regressor or classifier."
+                )
+        if all(est == "drop" for _, est in self.branches) and not self.passthrough:
+            raise ValueError("All branches are 'drop': there is nothing to fit.")
+        unknown = sorted(set(self.branch_weights or {}) - set(names))
+        if unknown:
+            raise ValueError(
+                f"branch_weights has keys {unknown} that are not branch names; "
+                f"branches are {names}."
+            )
+        for name, weight in (self.branch_weights or {}).items():
+            if not isinstance(weight, Real):
+                raise TypeError(
+                    f"branch_weights[{name!r}] must be a number, got {weight!r}."
+                )
+        if self.final_estimator is not None and not _is_predictor(self.final_estimator):
+            raise TypeError(
+                "final_estimator must be a regressor or a classifier, got "
+                f"{type(self.final_estimator).__name__}."
+            )
+
+    def _stack_method(self, name, estimator):
+        if estimator == "passthrough":
+            return "passthrough"
+        if not _is_predictor(estimator):
+            return "transform"
+        methods = _AUTO_METHODS if self.stack_method == "auto" else self.stack_method
+        try:
+            return _check_response_method(estimator, methods).__name__
+        except AttributeError as exc:
+            raise ValueError(
+                f"Branch {name!r} does not implement stack_method="
+                f"{self.stack_method!r}."
+            ) from exc
+
+    def _validate_X(self, X, reset):
+        if not hasattr(X, "columns"):  # keep data frames: branches may use names
+            X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
+        if not get_tags(self).input_tags.allow_nan:
+            assert_all_finite(X, input_name="X")
+        validate_data(self, X, skip_check_array=True, reset=reset)
+        return X
+
+    # -- fit -------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the branches, then the final estimator on their outputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra (a data frame is passed to the branches as is).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+                default=None
+            Targets; required when there are predictor branches or a final
+            estimator.
+
+        Returns
+        -------
+        self : ParallelBranches
+            The fitted estimator.
+        """
+        self._fit(X, y, need_output=self.final_estimator is not None)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit_transform(self, X, y=None):
+        """Fit, and return the branch outputs (out of fold for predictor branches).
+
+        Available when there is no ``final_estimator`` (the transformer role).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+                default=None
+            Targets.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The concatenated branch outputs, as the final estimator sees them.
+        """
+        return self._fit(X, y, need_output=True)
+
+    def _fit(self, X, y, need_output):
+        self._validate_branches()
+        X = self._validate_X(X, reset=True)
+        role = self._role()
+        branches = [(n, e) for n, e in self.branches if e != "drop"]
+        estimators = [(n, e) for n, e in branches if e != "passthrough"]
+        has_predictors = any(_is_predictor(e) for _, e in estimators)
+        if y is None and (has_predictors or role != "transformer"):
+            raise ValueError(
+                "ParallelBranches requires y to be passed, but the target y is None "
+                "(it has predictor branches or a final_estimator)."
+            )
+        if role == "classifier":
+            check_classification_targets(y)
+            self._label_encoder = LabelEncoder().fit(y)
+            self.classes_ = self._label_encoder.classes_
+            y = self._label_encoder.transform(y)
+        elif y is not None:
+            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
+
+        splits = self._splits(X, y) if has_predictors and need_output else []
+        tasks, owners = [], []
+        for name, estimator in estimators:
+            method = self.stack_method_[name]
+            if method != "transform":
+                for train, test in splits:
+                    tasks.append((name, clone(estimator), X, y, train, test, method))
+                    owners.append(name)
+            full_method = "transform" if method == "transform" and need_output else ""
+            tasks.append((name, clone(estimator), X, y, None, None, full_method))
+            owners.append(name)
+
+        runner = BudgetedParallel(
+            self.n_jobs, n_tasks=len(tasks), work_bytes=_nbytes(X) * len(tasks)
+        )
+        with runner:
+            results = runner.map(
+                _fit_branch_task,
+                [(*task, self.on_error) for task in tasks],
+                names=owners,
+            )
+        self.parallel_plan_ = runner.plan
+        self._collect(X, tasks, results, splits)
+        if self.verbose:
+            print(f"[ParallelBranches] {format_plan(self.parallel_plan_)}")
+            for name, seconds in self.branch_fit_times_.items():
+                print(f"[ParallelBranches] branch {name!r}: {seconds:.3f} s")
+
+        if not need_output:
+            self.final_estimator_ = None
+            return None
+        X_out = self._concatenate(X, self._fit_outputs)
+        del self._fit_outputs
+        if self.final_estimator is None:
+            self.final_estimator_ = None
+        else:
+            self.final_estimator_ = limit_n_jobs(clone(self.final_estimator))
+            self.final_estimator_.fit(X_out, y)
+        return X_out
+
+    def _splits(self, X, y):
+        classifier = self._role() == "classifier" or any(
+            is_classifier(e) for _, e in self.branches if not isinstance(e, str)
+        )
+        cv = check_cv(self.cv, y, classifier=classifier)
+        splits = list(cv.split(X, y))
+        tested = np.sort(np.concatenate([test for _, test in splits]))
+        if not np.array_equal(tested, np.arange(X.shape[0])):
+            raise ValueError(
+                "cv must split the samples into test folds that contain each "
+                "sample exactly once, to give out-of-fold predictions; got "
+                f"{self.cv!r}."
+            )
+        return splits
+
+    def _collect(self, X, tasks, results, splits):
+        """Gather the task results into the fitted attributes."""
+        self.branch_fit_times_ = {}
+        self.branch_errors_ = {}
+        fitted, outputs, folds = {}, {}, {}
+        for (name, *_, train, test, _method), (output, estimator, seconds) in zip(
+            tasks, results
+        ):
+            self.branch_fit_times_[name] = (
+                self.branch_fit_times_.get(name, 0.0) + seconds
+            )
+            if isinstance(output, Exception):
+                self.branch_errors_.setdefault(
+                    name, f"{type(output).__name__}: {output}"
+                )
+            elif train is None:
+                fitted[name] = estimator
+                if output is not None:
+                    outputs[name] = output
+            else:
+                folds.setdefault(name, []).append((test, output))
+
+        for name, message in self.branch_errors_.items():
+            warnings.warn(
+                f"Branch {name!r} failed and is dropped: {message}",
+                FitFailedWarning,
+                stacklevel=4,
+            )
+        if self.branch_errors_ and not fitted:
+            raise ValueError(
+                f"Every branch failed: {self.branch_errors_}. Set on_error='raise' "
+                "to see the tracebacks."
+            )
+
+        self._predictor_names = {}
+        for name, estimator in fitted.items():
+            method = self.stack_method_[name]
+            if method == "transform":
+                continue
+            n_samples = len(X)
+            if name in folds:
+                stacked = None
+                for test, out in folds[name]:
+                    out = _prediction_block(out, method)
+                    if stacked is None:
+                        stacked = np.empty((n_samples, out.shape[1]), dtype=out.dtype)
+                    elif out.shape[1] != stacked.shape[1]:
+                        raise ValueError(
+                            f"Branch {name!r}: the folds of cv give predictions of "
+                            "different widths (a class missing from a training "
+                            "fold?); use a stratified cv."
+                        )
+                    stacked[test] = out
+                outputs[name] = stacked
+            else:  # no outputs asked for: the width of one prediction
+                one_row = _safe_indexing(X, [0])
+                stacked = _prediction_block(getattr(estimator, method)(one_row), method)
+            self._predictor_names[name] = self._prediction_names(
+                estimator, method, stacked.shape[1]
+            )
+
+        self.branches_ = [
+            (name, est if est in ("drop", "passthrough") else fitted.get(name, "drop"))
+            for name, est in self.branches
+        ]
+        self.named_branches_ = Bunch(**dict(self.branches_))
+        self.stack_method_ = {
+            name: method
+            for name, method in self.stack_method_.items()
+            if name not in self.branch_errors_
+        }
+        self._fit_outputs = outputs
+
+    def _prediction_names(self, estimator, method, width):
+        classes = getattr(self, "classes_", getattr(estimator, "classes_", None))
+        if method == "predict" or classes is None or np.ndim(classes) != 1:
+            if width == 1:
+                return [method]
+            return [f"{method}{i}" for i in range(width)]
+        classes = list(classes)[-width:]
+        return [f"{method}_{c}" for c in classes]
+
+    # -- outputs ---------------------------------------------------------------
+
+    def _fitted_branches(self):
+        return [
+            (name, est)
+            for name, est in self.branches_
+            if est != "drop" and name in self.stack_method_
+        ]
+
+    def _concatenate(self, X, outputs):
+        weights = self.branch_weights or {}
+        blocks = []
+        for name, _ in self._fitted_branches():
+            method = self.stack_method_[name]
+            block = X if method == "passthrough" else outputs[name]
+            block = np.asarray(block)
+            if method not in ("transform", "passthrough"):
+                block = _prediction_block(block, method)
+            if block.ndim != 2:
+                raise ValueError(
+                    f"Branch {name!r} returned an output with {block.ndim} "
+                    "dimensions; expected 2 (n_samples, n_features)."
+                )
+            if name in weights:
+                block = block * weights[name]
+            blocks.append(block)
+        if self.passthrough:
+            blocks.append(np.asarray(X))
+        if not blocks:
+            return np.zeros((len(X), 0))
+        return np.hstack(blocks)
+
+    def _outputs(self, X):
+        """Outputs of the fitted branches on new rows, in parallel."""
+        tasks = [
+            (name, est, X, self.stack_method_[name])
+            for name, est in self._fitted_branches()
+            if est != "passthrough"
+        ]
+        runner = BudgetedParallel(
+            self.n_jobs, n_tasks=len(tasks), work_bytes=_nbytes(X) * len(tasks)
+        )
+        with runner:
+            results = runner.map(_branch_output, tasks, names=[t[0] for t in tasks])
+        return {task[0]: out for task, out in zip(tasks, results)}
+
+    def transform(self, X):
+        """Concatenate the outputs of the branches fitted on all rows.
+
+        Available when there is no ``final_estimator`` (the transformer role).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            Branch outputs side by side (and ``X`` if ``passthrough``).
+        """
+        return self._transform(X)
+
+    def _transform(self, X):
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._concatenate(X, self._outputs(X))
+
+    @available_if(_final_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the final estimator on the branch outputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions.
+        """
+        check_is_fitted(self)
+        y_pred = self.final_estimator_.predict(self._transform(X))
+        if hasattr(self, "_label_encoder"):
+            return self._label_encoder.inverse_transform(y_pred)
+        return y_pred
+
+    @available_if(_final_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities from the final estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.final_estimator_.predict_proba(self._transform(X))
+
+    @available_if(_final_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the final estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision function values.
+        """
+        check_is_fitted(self)
+        return self.final_estimator_.decision_function(self._transform(X))
+
+    @available_if(_final_estimator_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of the final estimator (R² or accuracy) on the branch outputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Spectra.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            ``final_estimator_.score`` on the branch outputs.
+        """
+        check_is_fitted(self)
+        if hasattr(self, "_label_encoder"):
+            y = self._label_encoder.transform(y)
+        return self.final_estimator_.score(
+            self._transform(X), y, sample_weight=sample_weight
+        )
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: ``"<branch>__<feature>"``.
+
+        Transformer branches give their own names, predictor branches one name
+        per output or class (``"<branch>__predict"``,
+        ``"<branch>__predict_proba_<class>"``), passthrough the input names.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; ``feature_names_in_`` by default.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            Output feature names.
+        """
+        check_is_fitted(self)
+        input_features = _check_feature_names_in(self, input_features)
+        named = []
+        for name, estimator in self._fitted_branches():
+            method = self.stack_method_[name]
+            if method == "passthrough":
+                names = input_features
+            elif method == "transform":
+                names = estimator.get_feature_names_out(input_features)
+            else:
+                names = self._predictor_names[name]
+            named.append((name, list(names)))
+        if self.verbose_feature_names_out:
+            out = [f"{name}__{feature}" for name, names in named for feature in names]
+        else:
+            out = [feature for _, names in named for feature in names]
+            repeated = sorted(f for f, n in Counter(out).items() if n > 1)
+            if repeated:
+                raise ValueError(
+                    f"Output feature names {repeated[:5]} are not unique; set "
+                    "verbose_feature_names_out=True to prefix them with branch "
+                    "names."
+                )
+        if self.passthrough:
+            out.extend(input_features)
+        return np.asarray(out, dtype=object)
+
+    # -- estimator plumbing ----------------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "branches_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.final_estimator is not None:
+            final_tags = get_tags(self.final_estimator)
+            tags.estimator_type = final_tags.estimator_type
+            tags.classifier_tags = copy.deepcopy(final_tags.classifier_tags)
+            tags.regressor_tags = copy.deepcopy(final_tags.regressor_tags)
+            tags.target_tags.multi_output = final_tags.target_tags.multi_output
+            tags.transformer_tags = None
+        try:
+            estimators = [e for _, e in self.branches if not isinstance(e, str)]
+            tags.target_tags.required = self.final_estimator is not None or any(
+                _is_predictor(e) for e in estimators
+            )
+            if self.final_estimator is not None:
+                estimators.append(self.final_estimator)
+            tags.input_tags.allow_nan = all(
+                get_tags(e).input_tags.allow_nan for e in estimators
+            )
+        except (TypeError, ValueError, AttributeError):  # branches not validated yet
+            pass
+        return tags
+
+    def _sk_visual_block_(self):
+        names, estimators = zip(*self.branches)
+        branches = _VisualBlock("parallel", estimators, names=names)
+        if self.final_estimator is None:
+            return branches
+        final = _VisualBlock(
+            "parallel", [self.final_estimator], names=["final_estimator"]
+        )
+        return _VisualBlock("serial", (branches, final), dash_wrapped=False)
+
+
+# sklearn wraps transform and fit_transform for set_output when the class is
+# created, which would discard an available_if: make them role-dependent after.
+for _method in ("transform", "fit_transform"):
+    setattr(
+        ParallelBranches,
+        _method,
+        available_if(_is_transformer_role)(getattr(ParallelBranches, _method)),
+    )

@@ -1,0 +1,244 @@
+"""One CPU budget for every parallel call of skl_nirs.
+
+Every parallel loop of the package goes through :class:`BudgetedParallel`. It
+
+* asks joblib which backend is active (an outer ``parallel_backend`` /
+  ``parallel_config`` always wins; we only pass ``prefer=`` hints) and dispatches
+  through :class:`sklearn.utils.parallel.Parallel`, so ``sklearn.get_config()``
+  and the warning filters reach every worker;
+* splits the cores it owns between its workers and what runs inside each worker:
+  the outermost call owns the backend's cores (``cpu_count()``, or the Dask
+  cluster's), a call nested in one of our workers owns that worker's share, and a
+  call nested in another library's joblib worker owns one core. Inside a worker,
+  :func:`limit_n_jobs` caps the ``n_jobs`` of the estimator clones about to be
+  fitted and BLAS/OpenMP pools are limited to the share with threadpoolctl;
+* runs small work sequentially: process pools cost more to feed than a few
+  milliseconds of work gain;
+* records what it did in :attr:`BudgetedParallel.plan`.
+"""
+
+import os
+from contextlib import ExitStack
+from contextvars import ContextVar
+
+from joblib import effective_n_jobs
+from joblib.externals.loky.process_executor import BrokenProcessPool
+from joblib.parallel import get_active_backend
+from sklearn.utils.parallel import Parallel, delayed
+from threadpoolctl import ThreadpoolController
+
+# Below this many bytes of input, summed over the tasks, a process pool costs
+# more than it gains (measured in benchmarks/bench_budget.py).
+MIN_PARALLEL_BYTES = 32 * 2**20
+
+_PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
+
+# The number of cores granted to the task running in this thread, set by
+# BudgetedParallel around each task; None outside of our workers.
+_cpu_share = ContextVar("skl_nirs_cpu_share", default=None)
+
+_threadpool_controller = None
+
+
+def _controller():
+    """Process-wide threadpoolctl controller, created on first use."""
+    global _threadpool_controller
+    if _threadpool_controller is None:
+        _threadpool_controller = ThreadpoolController()
+    return _threadpool_controller
+
+
+def _capped_n_jobs(n_jobs, share):
+    if n_jobs is None:
+        return None
+    if n_jobs < 0:  # -1 is "all the cores", -2 "all but one"...
+        return max(share + 1 + n_jobs, 1)
+    return min(n_jobs, share)
+
+
+def limit_n_jobs(estimator, share=None):
+    """Cap every ``n_jobs`` parameter of ``estimator`` at the current CPU share.
+
+    The parameters are found by walking ``get_params(deep=True)``, so any
+    estimator with an ``n_jobs`` parameter, however deeply nested, is capped.
+    ``n_jobs=None`` is left alone (it means one job). Call it on clones only: the
+    estimator is modified in place.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The clone about to be fitted.
+    share : int, default=None
+        Cores granted; defaults to the share of the worker running this code, and
+        does nothing outside of skl_nirs workers.
+
+    Returns
+    -------
+    estimator : estimator instance
+        The same object.
+    """
+    share = _cpu_share.get() if share is None else share
+    if share is None or not hasattr(estimator, "get_params"):
+        return estimator
+    capped = {}
+    for key, value in estimator.get_params(deep=True).items():
+        if key.rsplit("__", 1)[-1] == "n_jobs" and isinstance(value, int):
+            new = _capped_n_jobs(value, share)
+            if new != value:
+                capped[key] = new
+    if capped:
+        estimator.set_params(**capped)
+    return estimator
+
+
+def _call_in_share(func, share, parent_pid, *args):
+    """Run ``func(*args)`` in a worker granted ``share`` cores."""
+    token = _cpu_share.set(share)
+    try:
+        if os.getpid() == parent_pid:  # threads: the parent limits BLAS for all
+            return func(*args)
+        with _controller().limit(limits=share):
+            return func(*args)
+    finally:
+        _cpu_share.reset(token)
+
+
+def _nbytes(X):
+    """Size of X in bytes, estimated from its shape for non-arrays."""
+    if hasattr(X, "nbytes"):
+        return int(X.nbytes)
+    if hasattr(X, "data") and hasattr(X.data, "nbytes"):  # sparse
+        return int(X.data.nbytes)
+    shape = getattr(X, "shape", (len(X), 1))
+    return int(shape[0] * (shape[1] if len(shape) > 1 else 1) * 8)
+
+
+def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
+    backend, context_n_jobs = get_active_backend(prefer=prefer)
+    backend_name = type(backend).__name__
+    outer_share = _cpu_share.get()
+    if outer_share is not None:
+        budget, owner = outer_share, "share of an outer skl_nirs worker"
+    elif backend.nesting_level:
+        budget, owner = 1, "inside another library's parallel worker"
+    else:
+        budget, owner = effective_n_jobs(-1), "outermost call"
+
+    requested = n_jobs if n_jobs is not None else context_n_jobs
+    requested = 1 if requested in (None, 1) else backend.effective_n_jobs(requested)
+    n_workers = max(1, min(requested, n_tasks, budget))
+    if requested == 1:
+        reason = "n_jobs=1"
+    elif n_tasks <= 1:
+        reason = "a single task"
+    elif n_workers == 1:
+        reason = f"CPU budget of 1 core ({owner})"
+    elif backend_name in _PROCESS_BACKENDS and work_bytes < MIN_PARALLEL_BYTES:
+        n_workers = 1
+        reason = (
+            f"small work: {work_bytes / 2**20:.1f} MiB of input over {n_tasks} "
+            f"tasks < {MIN_PARALLEL_BYTES / 2**20:.0f} MiB"
+        )
+    else:
+        reason = None
+    share = max(1, budget // n_workers)
+    return {
+        "backend": backend_name.removesuffix("Backend").lower(),
+        "n_jobs": n_jobs,
+        "n_tasks": n_tasks,
+        "budget": budget,
+        "budget_owner": owner,
+        "n_workers": n_workers,
+        "inner_n_jobs": share,
+        "blas_threads": share if n_workers > 1 else None,
+        "sequential": n_workers == 1,
+        "sequential_reason": reason,
+        "threads": bool(getattr(backend, "uses_threads", False)),
+    }
+
+
+def format_plan(plan):
+    """One line describing a plan recorded by :class:`BudgetedParallel`."""
+    if plan["sequential"]:
+        return (
+            f"sequential ({plan['sequential_reason']}); {plan['n_tasks']} tasks, "
+            f"inner n_jobs <= {plan['inner_n_jobs']}"
+        )
+    return (
+        f"{plan['n_tasks']} tasks on {plan['n_workers']} {plan['backend']} workers "
+        f"({plan['budget']} cores, {plan['budget_owner']}); per worker: inner "
+        f"n_jobs <= {plan['inner_n_jobs']}, BLAS threads = {plan['blas_threads']}"
+    )
+
+
+class BudgetedParallel:
+    """Run tasks in parallel within the CPU budget; a context manager.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        The caller's ``n_jobs``.
+    n_tasks : int
+        How many tasks will be run (an upper bound for searches).
+    work_bytes : int
+        Input bytes processed by all the tasks together, for the small-work rule.
+    prefer : {"processes", "threads"}, default="processes"
+        Backend hint; an outer ``parallel_backend``/``parallel_config`` wins.
+
+    Attributes
+    ----------
+    plan : dict
+        ``backend``, ``n_workers``, ``inner_n_jobs`` (cores granted to each task),
+        ``blas_threads``, ``sequential`` and ``sequential_reason``, and the budget.
+    """
+
+    def __init__(self, n_jobs, *, n_tasks, work_bytes, prefer="processes"):
+        self.prefer = prefer
+        self.plan = _make_plan(n_jobs, n_tasks, work_bytes, prefer)
+
+    def __enter__(self):
+        self._stack = ExitStack()
+        if not self.plan["sequential"]:
+            self._parallel = self._stack.enter_context(
+                Parallel(
+                    n_jobs=self.plan["n_workers"],
+                    prefer=self.prefer,
+                    return_as="generator",
+                )
+            )
+            if self.plan["threads"]:
+                self._stack.enter_context(
+                    _controller().limit(limits=self.plan["inner_n_jobs"])
+                )
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stack.close()
+
+    def map(self, func, arg_tuples, *, names=None):
+        """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
+
+        ``func`` must be a module-level function. ``names`` (one per task) are
+        reported if a worker process dies.
+        """
+        share = self.plan["inner_n_jobs"]
+        if self.plan["sequential"]:
+            token = _cpu_share.set(share)
+            try:
+                return [func(*args) for args in arg_tuples]
+            finally:
+                _cpu_share.reset(token)
+        parent_pid = os.getpid()
+        results = []
+        try:
+            for result in self._parallel(
+                delayed(_call_in_share)(func, share, parent_pid, *args)
+                for args in arg_tuples
+            ):
+                results.append(result)
+        except BrokenProcessPool as exc:
+            lost = sorted(set(names[len(results) :])) if names else []
+            raise type(exc)(
+                f"A worker process died while running {lost or 'the tasks'}: {exc}"
+            ) from exc
+        return results

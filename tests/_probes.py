@@ -1,0 +1,101 @@
+"""Estimators that record where and how they were fitted, for the tests.
+
+They live in a module of their own (on ``sys.path`` through pytest's
+``pythonpath``) so that loky and Dask workers can import them.
+"""
+
+import os
+import time
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from threadpoolctl import threadpool_info
+
+
+def _blas_threads():
+    return max(
+        (lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"),
+        default=None,
+    )
+
+
+class _Recorder(BaseEstimator):
+    def _record(self, X):
+        start = time.time()
+        self.pid_ = os.getpid()
+        self.assume_finite_ = get_config()["assume_finite"]
+        self.X_is_memmap_ = isinstance(getattr(X, "base", None), np.memmap) or (
+            isinstance(X, np.memmap)
+        )
+        self.blas_threads_ = _blas_threads()
+        if self.sleep:
+            time.sleep(self.sleep)
+        if self.log is not None:
+            with open(self.log, "a") as log:
+                log.write(f"{self.pid_} {start} {time.time()} {self.blas_threads_}\n")
+
+
+class RecordingTransformer(TransformerMixin, _Recorder):
+    """Keep the first ``n_out`` columns; record pid, config and BLAS threads."""
+
+    def __init__(self, n_out=1, sleep=0.0, log=None, n_jobs=None):
+        self.n_out = n_out
+        self.sleep = sleep
+        self.log = log
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        self._record(X)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X):
+        return np.asarray(X)[:, : self.n_out] * 1.0
+
+
+class RecordingRegressor(RegressorMixin, _Recorder):
+    """Predict the training mean; record pid, config and BLAS threads."""
+
+    def __init__(self, sleep=0.0, log=None, n_jobs=None):
+        self.sleep = sleep
+        self.log = log
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        self._record(X)
+        self.mean_ = np.mean(y, axis=0)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+class FailingTransformer(TransformerMixin, BaseEstimator):
+    """Raise ``error`` in fit."""
+
+    def __init__(self, error="type"):
+        self.error = error
+
+    def fit(self, X, y=None):
+        if self.error == "type":
+            raise TypeError("wrong type in the probe")
+        raise KeyError("missing key")
+
+    def transform(self, X):
+        return X
+
+
+class DyingTransformer(TransformerMixin, BaseEstimator):
+    """Kill its process in fit, unless it runs in ``safe_pid``."""
+
+    def __init__(self, safe_pid=None):
+        self.safe_pid = safe_pid
+
+    def fit(self, X, y=None):
+        if os.getpid() != self.safe_pid:
+            os._exit(1)
+        return self
+
+    def transform(self, X):
+        return X

@@ -1,0 +1,468 @@
+import os
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+from _probes import (
+    DyingTransformer,
+    FailingTransformer,
+    RecordingTransformer,
+)
+from joblib import parallel_backend
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.cross_decomposition import PLSRegression
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestRegressor, StackingRegressor
+from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import estimator_html_repr
+
+import skl_nirs
+from skl_nirs.compose import ParallelBranches, make_branch_grid, make_branches
+from skl_nirs.utils import _parallel
+
+
+@pytest.fixture
+def parallel_small_work(monkeypatch):
+    """Let the tiny test data run in parallel despite the small-work rule."""
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
+
+
+def _stack(**params):
+    branches = [
+        ("pls", PLSRegression(n_components=3)),
+        ("ridge", Ridge(alpha=1.0)),
+        ("pca", PCA(n_components=2)),
+    ]
+    return ParallelBranches(branches, final_estimator=Ridge(), cv=3, **params)
+
+
+def test_headline_import():
+    assert skl_nirs.ParallelBranches is ParallelBranches
+
+
+def test_roles_follow_final_estimator(spectra):
+    X, y = spectra
+    union = ParallelBranches([("pca", PCA(2))])
+    assert not is_regressor(union) and hasattr(union, "transform")
+    stack = _stack()
+    assert is_regressor(stack) and not hasattr(stack, "transform")
+    assert not hasattr(stack, "predict_proba")
+    classif = ParallelBranches(
+        [("lr", LogisticRegression())], final_estimator=LogisticRegression()
+    )
+    assert is_classifier(classif) and hasattr(classif, "predict_proba")
+    assert not hasattr(union, "predict")
+
+
+def test_same_output_as_feature_union(spectra):
+    X, y = spectra
+    branches = [("pca", PCA(n_components=3)), ("scale", StandardScaler())]
+    ours = ParallelBranches(branches).fit(X, y)
+    theirs = FeatureUnion(branches).fit(X, y)
+    assert_allclose(ours.transform(X), theirs.transform(X))
+    assert_allclose(
+        ParallelBranches(branches).fit_transform(X, y), theirs.fit_transform(X, y)
+    )
+    assert_array_equal(ours.get_feature_names_out(), theirs.get_feature_names_out())
+
+
+def test_same_predictions_as_stacking_regressor(spectra):
+    X, y = spectra
+    branches = [("pls", PLSRegression(n_components=3)), ("ridge", Ridge())]
+    cv = KFold(4)
+    ours = ParallelBranches(branches, final_estimator=Ridge(), cv=cv).fit(X, y)
+    theirs = StackingRegressor(branches, final_estimator=Ridge(), cv=cv).fit(X, y)
+    assert_allclose(ours.predict(X), theirs.predict(X))
+    assert_allclose(ours.final_estimator_.coef_, theirs.final_estimator_.coef_)
+
+
+def test_fit_transform_gives_out_of_fold_predictions(spectra):
+    X, y = spectra
+    cv = KFold(4)
+    union = ParallelBranches([("ridge", Ridge())], cv=cv)
+    oof = union.fit_transform(X, y)[:, 0]
+    for train, test in cv.split(X):
+        assert_allclose(oof[test], Ridge().fit(X[train], y[train]).predict(X[test]))
+    # new data goes through the branch refitted on all rows
+    assert_allclose(union.transform(X)[:, 0], Ridge().fit(X, y).predict(X))
+
+
+def test_fitted_attributes_and_params_untouched(spectra):
+    X, y = spectra
+    stack = _stack(branch_weights={"ridge": 2.0})
+    params = clone(stack).get_params(deep=True)
+    stack.fit(X, y)
+    assert stack.branches[0][1] is not stack.branches_[0][1]
+    assert not hasattr(stack.branches[0][1], "coef_")
+    assert stack.named_branches_["pls"] is stack.branches_[0][1]
+    assert stack.stack_method_ == {
+        "pls": "predict",
+        "ridge": "predict",
+        "pca": "transform",
+    }
+    assert set(stack.branch_fit_times_) == {"pls", "ridge", "pca"}
+    assert all(t > 0 for t in stack.branch_fit_times_.values())
+    assert stack.branch_errors_ == {}
+    assert stack.n_features_in_ == X.shape[1]
+    assert isinstance(stack.final_estimator_, Ridge)
+    assert stack.parallel_plan_["n_tasks"] == (3 + 1) * 2 + 1  # folds + refits
+    assert set(stack.get_params(deep=True)) == set(params)
+
+
+def test_branch_weights_and_passthrough(spectra):
+    X, y = spectra
+    plain = ParallelBranches([("pca", PCA(2)), ("scale", StandardScaler())])
+    weighted = ParallelBranches(
+        [("pca", PCA(2)), ("scale", StandardScaler())],
+        branch_weights={"pca": 3.0},
+        passthrough=True,
+    )
+    out, weighted_out = plain.fit_transform(X), weighted.fit_transform(X)
+    assert_allclose(weighted_out[:, :2], 3 * out[:, :2])
+    assert_allclose(weighted_out[:, 2:-60], out[:, 2:])
+    assert_allclose(weighted_out[:, -60:], X)
+    names = weighted.get_feature_names_out()
+    assert names[0] == "pca__pca0" and names[-1] == "x59"
+
+
+def test_drop_and_passthrough_branches(spectra):
+    X, y = spectra
+    union = ParallelBranches(
+        [("pca", PCA(2)), ("raw", "passthrough"), ("off", "drop")]
+    ).fit(X)
+    assert union.transform(X).shape == (40, 62)
+    assert union.named_branches_["off"] == "drop"
+    assert union.get_feature_names_out()[2] == "raw__x0"
+
+
+def test_multi_output_y(spectra):
+    X, y = spectra
+    Y = np.column_stack([y, 2 * y + 0.1])
+    stack = ParallelBranches(
+        [("pls", PLSRegression(n_components=3)), ("ridge", Ridge())],
+        final_estimator=Ridge(),
+        cv=3,
+    ).fit(X, Y)
+    assert stack.predict(X).shape == (40, 2)
+    assert list(stack.get_feature_names_out()) == [
+        "pls__predict0",
+        "pls__predict1",
+        "ridge__predict0",
+        "ridge__predict1",
+    ]
+    with pytest.raises(ValueError, match="1d array"):
+        StackingRegressor([("ridge", Ridge())]).fit(X, Y)
+
+
+def test_classifier_stacking_predict_proba(spectra):
+    X, y = spectra
+    labels = np.where(y > np.median(y), "high", "low")
+    stack = ParallelBranches(
+        [("lr", LogisticRegression()), ("pca", PCA(2))],
+        final_estimator=LogisticRegression(),
+        cv=3,
+    ).fit(X, labels)
+    assert_array_equal(stack.classes_, ["high", "low"])
+    proba = stack.predict_proba(X)
+    assert proba.shape == (40, 2)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert set(stack.predict(X)) <= {"high", "low"}
+    assert stack.score(X, labels) > 0.8
+    assert list(stack.get_feature_names_out())[0] == "lr__predict_proba_low"
+
+    three = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    union = ParallelBranches([("lr", LogisticRegression())], cv=3)
+    assert union.fit_transform(X, three).shape == (40, 3)
+    assert list(union.get_feature_names_out()) == [
+        f"lr__predict_proba_{c}" for c in range(3)
+    ]
+
+
+@pytest.mark.parametrize(
+    "stack_method, width", [("predict", 1), ("decision_function", 1)]
+)
+def test_stack_method(spectra, stack_method, width):
+    X, y = spectra
+    labels = (y > np.median(y)).astype(int)
+    union = ParallelBranches(
+        [("lr", LogisticRegression())], stack_method=stack_method, cv=3
+    )
+    assert union.fit_transform(X, labels).shape == (40, width)
+    assert union.stack_method_ == {"lr": stack_method}
+
+
+def test_set_output_pandas(spectra):
+    pd = pytest.importorskip("pandas")
+    X, y = spectra
+    frame = pd.DataFrame(X, columns=[f"w{i}" for i in range(60)])
+    union = ParallelBranches([("pca", PCA(2)), ("ridge", Ridge())], cv=3)
+    out = union.set_output(transform="pandas").fit_transform(frame, y)
+    assert list(out.columns) == ["pca__pca0", "pca__pca1", "ridge__predict"]
+    assert list(union.feature_names_in_) == list(frame.columns)
+    assert list(union.transform(frame).columns) == list(out.columns)
+
+
+def test_results_do_not_depend_on_n_jobs_or_backend(spectra, parallel_small_work):
+    X, y = spectra
+    reference = _stack(n_jobs=1).fit(X, y).predict(X)
+    for n_jobs in (2, -1):
+        assert_array_equal(_stack(n_jobs=n_jobs).fit(X, y).predict(X), reference)
+        with parallel_backend("threading"):
+            stack = _stack(n_jobs=n_jobs).fit(X, y)
+        assert stack.parallel_plan_["backend"] == "threading"
+        assert_array_equal(stack.predict(X), reference)
+
+
+@pytest.mark.parametrize("backend", ["loky", "threading"])
+def test_config_reaches_every_branch(spectra, backend, parallel_small_work):
+    X, y = spectra
+    branches = [(f"probe{i}", RecordingTransformer()) for i in range(3)]
+    with parallel_backend(backend), config_context(assume_finite=True):
+        union = ParallelBranches(branches, n_jobs=2).fit(X, y)
+    assert union.parallel_plan_["n_workers"] == 2
+    assert all(est.assume_finite_ for _, est in union.branches_)
+
+
+def test_backend_is_honoured(parallel_small_work):
+    X = np.random.RandomState(0).rand(200, 1000)  # 1.6 MB: memory-mapped by joblib
+    branches = [(f"probe{i}", RecordingTransformer()) for i in range(4)]
+    union = ParallelBranches(branches, n_jobs=2).fit(X)
+    assert union.parallel_plan_["backend"] == "loky"
+    assert all(est.pid_ != os.getpid() for _, est in union.branches_)
+    assert all(est.X_is_memmap_ for _, est in union.branches_)
+    with parallel_backend("threading"):
+        union = ParallelBranches(branches, n_jobs=2).fit(X)
+    assert union.parallel_plan_["backend"] == "threading"
+    assert all(est.pid_ == os.getpid() for _, est in union.branches_)
+
+
+def test_small_work_runs_sequentially(spectra):
+    X, y = spectra
+    branches = [(f"probe{i}", RecordingTransformer()) for i in range(4)]
+    union = ParallelBranches(branches, n_jobs=2).fit(X)
+    assert union.parallel_plan_["sequential"]
+    assert "small work" in union.parallel_plan_["sequential_reason"]
+    assert all(est.pid_ == os.getpid() for _, est in union.branches_)
+
+
+def test_grid_search_over_branch_configurations(spectra):
+    X, y = spectra
+    stack = ParallelBranches(
+        [
+            ("snv_pls", make_pipeline(StandardScaler(), PLSRegression())),
+            ("msc_ridge", Ridge()),
+        ],
+        final_estimator=Ridge(),
+        cv=3,
+    )
+    grid = {
+        "snv_pls__plsregression__n_components": [2, 4],
+        "msc_ridge": [Ridge(), "drop"],
+        "final_estimator": [Ridge(), LinearRegression()],
+    }
+    search = GridSearchCV(stack, grid, cv=3).fit(X, y)
+    assert len(search.cv_results_["params"]) == 8
+    assert search.best_estimator_.n_features_in_ == 60
+    assert search.predict(X).shape == (40,)
+
+
+def test_pipeline_and_cross_val_score(spectra):
+    X, y = spectra
+    pipe = make_pipeline(
+        ParallelBranches([("pca", PCA(3)), ("ridge", Ridge())], cv=3), Ridge()
+    )
+    scores = cross_val_score(pipe, X, y, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0)
+    assert cross_val_score(_stack(), X, y, cv=3).mean() > 0.5
+
+
+def test_make_branches_and_grid(spectra):
+    X, y = spectra
+    branches = make_branch_grid(
+        scale={"std": StandardScaler(), "raw": "passthrough"},
+        model=[PLSRegression(n_components=3), Ridge()],
+    )
+    names = [name for name, _ in branches]
+    assert names == ["std_plsregression", "std_ridge", "raw_plsregression", "raw_ridge"]
+    # each branch owns its steps
+    assert branches[0][1].steps[0][1] is not branches[1][1].steps[0][1]
+    stack = ParallelBranches(branches, final_estimator=Ridge(), cv=3).fit(X, y)
+    assert stack.get_params()["std_ridge__model__alpha"] == 1.0
+    search = GridSearchCV(
+        Pipeline([("branch", branches[0][1])]),
+        {"branch": [pipe for _, pipe in branches]},
+        cv=3,
+    ).fit(X, y)
+    assert search.best_params_["branch"] in [pipe for _, pipe in branches]
+
+    assert [
+        n for n, _ in make_branches(PCA(), PCA(), make_pipeline(PCA(), Ridge()))
+    ] == [
+        "pca-1",
+        "pca-2",
+        "pca_ridge",
+    ]
+    with pytest.raises(TypeError, match="Options of step 'model' must be a list"):
+        make_branch_grid(model=Ridge())
+    with pytest.raises(ValueError, match="Step 'model' has no options"):
+        make_branch_grid(model=[])
+
+
+def test_persistence_in_a_fresh_process(spectra, tmp_path):
+    X, y = spectra
+    stack = _stack().fit(X, y)
+    joblib.dump(stack, tmp_path / "model.joblib")
+    np.save(tmp_path / "X.npy", X)
+    code = (
+        "import joblib, numpy as np;"
+        f"m = joblib.load({str(tmp_path / 'model.joblib')!r});"
+        f"np.save({str(tmp_path / 'pred.npy')!r}, "
+        f"m.predict(np.load({str(tmp_path / 'X.npy')!r})))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert_array_equal(np.load(tmp_path / "pred.npy"), stack.predict(X))
+
+
+def test_html_repr_shows_branches_then_final_estimator(spectra):
+    html = estimator_html_repr(_stack())
+    for name in ("pls", "ridge", "pca", "final_estimator"):
+        assert name in html
+    assert html.index("pls") < html.index("final_estimator")
+
+
+def test_error_in_branch_keeps_type_and_names_branch(spectra):
+    X, y = spectra
+    union = ParallelBranches([("ok", PCA(2)), ("bad", FailingTransformer())])
+    with pytest.raises(TypeError, match="Branch 'bad' failed: wrong type in the probe"):
+        union.fit(X, y)
+    union.set_params(bad=FailingTransformer(error="key"))
+    with pytest.raises(KeyError, match="Branch 'bad' failed"):
+        union.fit(X, y)
+
+
+def test_on_error_warn_drops_failing_branch(spectra):
+    X, y = spectra
+    union = ParallelBranches(
+        [("ok", PCA(2)), ("bad", FailingTransformer())], on_error="warn"
+    )
+    with pytest.warns(FitFailedWarning, match="Branch 'bad' failed and is dropped"):
+        out = union.fit_transform(X, y)
+    assert out.shape == (40, 2)
+    assert union.branch_errors_ == {"bad": "TypeError: wrong type in the probe"}
+    assert union.named_branches_["bad"] == "drop"
+    assert list(union.get_feature_names_out()) == ["ok__pca0", "ok__pca1"]
+    union.set_params(ok=FailingTransformer())
+    with (
+        pytest.warns(FitFailedWarning),
+        pytest.raises(ValueError, match="Every branch"),
+    ):
+        union.fit(X, y)
+
+
+def test_dead_worker_names_its_branches_and_next_fit_works(parallel_small_work):
+    X = np.random.RandomState(0).rand(50, 20)
+    union = ParallelBranches(
+        [("ok", RecordingTransformer(sleep=0.5)), ("dies", DyingTransformer())],
+        n_jobs=2,
+    )
+    with pytest.raises(RuntimeError, match="worker process died while running.*dies"):
+        union.fit(X)
+    union.set_params(dies=RecordingTransformer()).fit(X)
+    assert union.transform(X).shape == (50, 2)
+
+
+def test_nested_estimators_keep_their_n_jobs(spectra, parallel_small_work):
+    X, y = spectra
+    forest = RandomForestRegressor(n_estimators=5, n_jobs=-1, random_state=0)
+    stack = ParallelBranches(
+        [("rf", forest), ("ridge", Ridge())], final_estimator=Ridge(), n_jobs=2
+    ).fit(X, y)
+    assert forest.n_jobs == -1
+    assert stack.named_branches_["rf"].n_jobs == 1  # capped at the worker's share
+    assert stack.parallel_plan_["inner_n_jobs"] == 1
+
+
+def test_verbose_prints_plan(spectra, capsys):
+    X, y = spectra
+    ParallelBranches([("pca", PCA(2))], verbose=True).fit(X)
+    out = capsys.readouterr().out
+    assert "sequential (n_jobs=1)" in out and "branch 'pca'" in out
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(branches=[]), ValueError, "branches must be a non-empty list"),
+        (dict(branches=[PCA()]), TypeError, "item 0 is PCA()"),
+        (dict(branches=[("a", PCA()), ("a", Ridge())]), ValueError, "repeated: .'a'"),
+        (dict(branches=[("a__b", PCA())]), ValueError, "'a__b' must not contain"),
+        (dict(branches=[("cv", PCA())]), ValueError, r"\['cv'\] clash with param"),
+        (dict(branches=[(1, PCA())]), TypeError, "item 0 of branches has name 1"),
+        (dict(branches=[("a", "scaler")]), TypeError, "Branch 'a' must be an est"),
+        (dict(branches=[("a", PCA)]), TypeError, "Branch 'a' must be an estimator"),
+        (dict(branches=[("a", "drop")]), ValueError, "All branches are 'drop'"),
+        (
+            dict(branches=[("a", PCA())], branch_weights={"b": 1}),
+            ValueError,
+            r"branch_weights has keys \['b'\]",
+        ),
+        (
+            dict(branches=[("a", PCA())], branch_weights={"a": "x"}),
+            TypeError,
+            r"branch_weights\['a'\] must be a number",
+        ),
+        (dict(branches=[("a", PCA())], n_jobs="2"), ValueError, "'n_jobs' param"),
+        (dict(branches=[("a", PCA())], cv="five"), ValueError, "'cv' parameter"),
+        (
+            dict(branches=[("a", PCA())], stack_method="proba"),
+            ValueError,
+            "'stack_method' parameter",
+        ),
+        (dict(branches=[("a", PCA())], on_error="x"), ValueError, "'on_error' param"),
+        (
+            dict(branches=[("a", Ridge())], stack_method="predict_proba"),
+            ValueError,
+            "Branch 'a' does not implement stack_method='predict_proba'",
+        ),
+        (
+            dict(branches=[("a", PCA())], final_estimator=PCA()),
+            TypeError,
+            "final_estimator must be a regressor or a classifier",
+        ),
+        (
+            dict(
+                branches=[("a", Ridge())],
+                final_estimator=Ridge(),
+                cv=[(np.arange(20), np.arange(20, 30))],
+            ),
+            ValueError,
+            "cv must split the samples into test folds",
+        ),
+    ],
+)
+def test_bad_parameters_fail_at_fit(spectra, params, error, match):
+    X, y = spectra
+    union = ParallelBranches(**params)  # __init__ validates nothing
+    with pytest.raises(error, match=match):
+        union.fit(X, y)
+
+
+def test_bad_data(spectra):
+    X, y = spectra
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        _stack().fit(X)
+    stack = _stack().fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but ParallelBranches"):
+        stack.predict(X[:, :5])
+    with pytest.raises(ValueError, match="Expected 2D array"):
+        stack.predict(X[0])
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        _stack().fit(np.where(X > 0.5, np.nan, X), y)
