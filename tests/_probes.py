@@ -33,7 +33,10 @@ class _Recorder(BaseEstimator):
             time.sleep(self.sleep)
         if self.log is not None:
             with open(self.log, "a") as log:
-                log.write(f"{self.pid_} {start} {time.time()} {self.blas_threads_}\n")
+                log.write(
+                    f"{self.pid_} {start} {time.time()} {self.blas_threads_} "
+                    f"{self.assume_finite_}\n"
+                )
 
 
 class RecordingTransformer(TransformerMixin, _Recorder):
@@ -65,6 +68,39 @@ class RecordingRegressor(RegressorMixin, _Recorder):
     def fit(self, X, y):
         self._record(X)
         self.mean_ = np.mean(y, axis=0)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+def read_log(path):
+    """The fits recorded in a log: dicts of pid, start, end, blas, assume_finite."""
+    with open(path) as log:
+        rows = [line.split() for line in log]
+    return [
+        dict(
+            pid=int(pid),
+            start=float(start),
+            end=float(end),
+            blas=None if blas == "None" else int(blas),
+            assume_finite=finite == "True",
+        )
+        for pid, start, end, blas, finite in rows
+    ]
+
+
+class FailingRegressor(RegressorMixin, BaseEstimator):
+    """A mean regressor whose fit raises when ``fail`` is set."""
+
+    def __init__(self, fail=False, offset=0.0):
+        self.fail = fail
+        self.offset = offset
+
+    def fit(self, X, y):
+        if self.fail:
+            raise ZeroDivisionError("the probe failed on purpose")
+        self.mean_ = np.mean(y) + self.offset
         return self
 
     def predict(self, X):

@@ -8,6 +8,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skl_nirs.compose import ParallelBranches
+from skl_nirs.model_selection import OptunaSearchCV
 from skl_nirs.utils.discovery import all_estimators
 
 
@@ -43,9 +44,24 @@ def _branches_instances():
     ]
 
 
+def _search_instances():
+    return [
+        OptunaSearchCV(Ridge(), {"alpha": ("float_log", 1e-3, 1e2)}, n_trials=3, cv=3),
+        OptunaSearchCV(
+            LogisticRegression(),
+            {"C": ("float_log", 1e-2, 1e2), "fit_intercept": [True, False]},
+            n_trials=3,
+            cv=3,
+        ),
+    ]
+
+
 # Constructor arguments for the estimators that cannot be built without any
 # (meta-estimators); each entry is a list of instances, one per configuration.
-TEST_INSTANCES = {"ParallelBranches": _branches_instances()}
+TEST_INSTANCES = {
+    "OptunaSearchCV": _search_instances(),
+    "ParallelBranches": _branches_instances(),
+}
 
 
 def _instances():

@@ -1,3 +1,5 @@
 """Hyper-parameter search with Optuna."""
 
-__all__ = []
+from skl_nirs.model_selection._optuna_search import OptunaSearchCV
+
+__all__ = ["OptunaSearchCV"]

@@ -4,6 +4,7 @@ They move between scikit-learn releases; this is the one file to fix when they d
 """
 
 from sklearn.base import _fit_context
+from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.model_selection._validation import (
     _fit_and_score,
@@ -18,7 +19,11 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils._set_output import _safe_set_output
 from sklearn.utils.metaestimators import _BaseComposition
-from sklearn.utils.validation import _check_feature_names_in, _check_response_method
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_method_params,
+    _check_response_method,
+)
 
 try:  # scikit-learn >= 1.7
     from sklearn.utils._repr_html.estimator import _VisualBlock
@@ -32,7 +37,9 @@ __all__ = [
     "StrOptions",
     "_BaseComposition",
     "_VisualBlock",
+    "_MultimetricScorer",
     "_check_feature_names_in",
+    "_check_method_params",
     "_check_response_method",
     "_fit_and_score",
     "_fit_context",

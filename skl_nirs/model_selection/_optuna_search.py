@@ -1,0 +1,633 @@
+"""OptunaSearchCV: Optuna chooses the candidates, joblib workers evaluate them."""
+
+import copy
+import logging
+import math
+import time
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state, get_tags, indexable
+
+from skl_nirs.model_selection._search_space import SearchSpace
+from skl_nirs.utils._compat import (
+    BaseSearchCV,
+    HasMethods,
+    Interval,
+    _check_method_params,
+    _fit_and_score,
+    _fit_context,
+    _insert_error_scores,
+    _MultimetricScorer,
+    _warn_or_raise_about_fit_failures,
+)
+from skl_nirs.utils._parallel import (
+    BudgetedParallel,
+    _nbytes,
+    format_plan,
+    limit_n_jobs,
+)
+
+# Trial user attributes in which the search keeps what it needs to rebuild
+# cv_results_ from a (possibly shared, possibly resumed) study.
+_FOLDS = "skl_nirs:folds"
+_REUSED = "skl_nirs:reused_from"
+_OBJECTIVE = "skl_nirs:objective"
+_N_SPLITS = "skl_nirs:n_splits"
+_FOLD_KEYS = (
+    "test_scores",
+    "train_scores",
+    "n_test_samples",
+    "fit_time",
+    "score_time",
+    "fit_error",
+)
+
+
+def _fit_and_score_candidate(estimator, X, y, parameters, train, test, kwargs):
+    """Evaluate one candidate on one fold, in a worker."""
+    estimator = clone(estimator).set_params(**clone(parameters, safe=False))
+    limit_n_jobs(estimator)
+    return _fit_and_score(
+        estimator, X, y, train=train, test=test, parameters=None, **kwargs
+    )
+
+
+def _plain(value):
+    """A fold result made JSON-friendly for Optuna storages."""
+    if isinstance(value, dict):
+        return {key: _plain(v) for key, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+@contextmanager
+def _optuna_logging(verbose):
+    import optuna
+
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(logging.INFO if verbose > 1 else logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+class OptunaSearchCV(BaseSearchCV):
+    """Hyper-parameter search in which Optuna chooses the candidates.
+
+    A scikit-learn search built on :class:`~sklearn.model_selection.GridSearchCV`'s
+    base class: ``cv_results_``, multi-metric ``scoring``, ``refit``,
+    ``error_score``, the ``best_*`` attributes, the delegated ``predict`` /
+    ``transform`` ... and metadata routing behave as in ``GridSearchCV``.
+
+    Candidates are asked from Optuna in batches of ``batch_size`` in this process,
+    each (candidate, fold) pair is fitted and scored in a joblib worker (loky
+    processes by default; an outer ``parallel_backend`` or ``parallel_config``
+    such as ``"dask"`` wins), and the mean test scores are told back to Optuna.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to tune, e.g. a Pipeline or a
+        :class:`~skl_nirs.compose.ParallelBranches`.
+
+    param_distributions : dict or list of dict
+        The search space, ``{parameter: spec}``. A spec is
+
+        - an Optuna distribution (``optuna.distributions.IntDistribution`` ...),
+        - a compact tuple: ``("int", low, high)``, ``("int", low, high, step)``,
+          ``("int_log", low, high)``, ``("float", low, high)``,
+          ``("float", low, high, step)`` or ``("float_log", low, high)``,
+        - a list of choices (categorical), which may hold estimators, whole
+          branches, ``"drop"`` or ``None``.
+
+        A list of such dicts is searched like ``GridSearchCV``'s list of grids:
+        each trial first chooses one of them.
+
+    n_trials : int or None, default=10
+        Number of finished trials the study must hold when ``fit`` returns,
+        counting trials already in a shared or resumed study (see Notes).
+        ``None`` runs until ``timeout``.
+
+    timeout : float, default=None
+        Stop asking new candidates after this many seconds.
+
+    scoring : str, callable, list, tuple or dict, default=None
+        As in ``GridSearchCV``. With several metrics, Optuna maximises the
+        ``refit`` metric (the first metric if ``refit`` is a callable or False).
+
+    refit : bool, str or callable, default=True
+        As in ``GridSearchCV``.
+
+    cv : int, cross-validation generator or iterable, default=None
+        As in ``GridSearchCV``; the same splits are used for every trial.
+
+    n_jobs : int, default=None
+        Number of (candidate, fold) fits run in parallel, within the CPU budget
+        (see ``parallel_plan_``). Results do not depend on it.
+
+    batch_size : int, default=8
+        Candidates asked from Optuna at once (TPE's constant liar keeps them
+        apart) and evaluated in parallel. Results depend on it, not on
+        ``n_jobs``; raise it to keep many workers busy.
+
+    sampler : optuna.samplers.BaseSampler, default=None
+        A copy is used on each ``fit``. ``None`` is
+        ``TPESampler(seed=random_state)``.
+
+    pruner : optuna.pruners.BasePruner, default=None
+        If given, the folds are evaluated one at a time and the running mean
+        test score is reported after each, so that a hopeless candidate is
+        pruned after its first folds. ``None`` evaluates every fold.
+
+    storage : str or optuna.storages.BaseStorage, default=None
+        Where the study lives. ``None`` is a fresh in-memory study on each
+        ``fit``. An RDB URL (``"sqlite:///study.db"``,
+        ``"postgresql://..."``) or a storage object such as
+        ``optuna.storages.JournalStorage`` shares the study between processes and
+        machines, and lets an interrupted search resume.
+
+    study_name : str, default=None
+        Name of the study in ``storage`` (required to share or resume one).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default sampler: the same seed gives the same trials.
+
+    error_score : "raise" or float, default=np.nan
+        As in ``GridSearchCV``: ``"raise"`` raises the estimator's own
+        exception; a number is recorded as the score of a failed fit, with a
+        :class:`~sklearn.exceptions.FitFailedWarning`.
+
+    return_train_score : bool, default=False
+        Also compute and record training scores.
+
+    verbose : int, default=0
+        ``1`` prints the parallel plan and progress per batch; ``2`` adds
+        Optuna's own log.
+
+    callbacks : list of callable, default=None
+        Optuna callbacks ``callback(study, frozen_trial)``, called after each
+        trial is told.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        As in ``GridSearchCV``, one row per evaluated candidate: pruned trials
+        and repeated candidates are left out (they are in ``study_``).
+
+    best_estimator_ : estimator
+        Refitted on the whole data with ``best_params_``; if ``refit=True``.
+
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+
+    best_params_ : dict
+        Parameters of the best candidate.
+
+    best_index_ : int
+        Index of the best candidate in ``cv_results_``.
+
+    scorer_ : function or dict
+        The scorer(s) used.
+
+    n_splits_ : int
+        Number of cross-validation splits.
+
+    refit_time_ : float
+        Seconds to refit the best estimator.
+
+    multimetric_ : bool
+        Whether several metrics were used.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, for classifiers.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``.
+
+    study_ : optuna.Study
+        The Optuna study.
+
+    trials_ : list of optuna.trial.FrozenTrial
+        The trials behind the rows of ``cv_results_``, in the same order.
+
+    parallel_plan_ : dict
+        How the fits were run: backend, workers, inner ``n_jobs`` and BLAS
+        threads per worker, and whether (and why) they ran sequentially.
+
+    See Also
+    --------
+    sklearn.model_selection.GridSearchCV : Exhaustive search over a grid.
+
+    Notes
+    -----
+    Identical candidates are evaluated once: when the sampler proposes a
+    candidate already scored in the study, its recorded score is told again.
+
+    With a ``storage``, ``n_trials`` counts the finished trials of the whole
+    study: a search interrupted after 30 of 50 trials runs 20 more when fitted
+    again, and two processes each asked for 50 trials share them (a few more may
+    be run when they ask at the same moment). The processes sharing a study
+    must use the same estimator, space, scoring and cv. Trials left running by
+    a killed process stay ``RUNNING`` in the storage and are not counted.
+
+    References
+    ----------
+    .. [1] T. Akiba, S. Sano, T. Yanase, T. Ohta and M. Koyama, "Optuna: A
+       Next-generation Hyperparameter Optimization Framework", KDD 2019.
+
+    Examples
+    --------
+    >>> from sklearn.cross_decomposition import PLSRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skl_nirs.datasets import make_nirs_regression
+    >>> from skl_nirs.model_selection import OptunaSearchCV
+    >>> from skl_nirs.preprocessing import StandardNormalVariate
+    >>> X, y, _ = make_nirs_regression(n_samples=100, random_state=0)
+    >>> pipe = make_pipeline(StandardNormalVariate(), PLSRegression())
+    >>> search = OptunaSearchCV(
+    ...     pipe, {"plsregression__n_components": ("int", 1, 15)},
+    ...     n_trials=12, cv=3, random_state=0)
+    >>> search.fit(X, y).best_params_
+    {'plsregression__n_components': 10}
+    >>> search.predict(X[:2]).shape
+    (2,)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseSearchCV._parameter_constraints,
+        "param_distributions": [dict, list],
+        "n_trials": [Interval(Integral, 1, None, closed="left"), None],
+        "timeout": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "sampler": [HasMethods(["sample_relative", "sample_independent"]), None],
+        "pruner": [HasMethods(["prune"]), None],
+        "storage": [str, HasMethods(["create_new_study"]), None],
+        "study_name": [str, None],
+        "random_state": ["random_state"],
+        "callbacks": [list, None],
+    }
+    _parameter_constraints.pop("pre_dispatch")
+
+    def __init__(
+        self,
+        estimator,
+        param_distributions,
+        *,
+        n_trials=10,
+        timeout=None,
+        scoring=None,
+        refit=True,
+        cv=None,
+        n_jobs=None,
+        batch_size=8,
+        sampler=None,
+        pruner=None,
+        storage=None,
+        study_name=None,
+        random_state=None,
+        error_score=np.nan,
+        return_train_score=False,
+        verbose=0,
+        callbacks=None,
+    ):
+        self.estimator = estimator
+        self.param_distributions = param_distributions
+        self.n_trials = n_trials
+        self.timeout = timeout
+        self.scoring = scoring
+        self.refit = refit
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.sampler = sampler
+        self.pruner = pruner
+        self.storage = storage
+        self.study_name = study_name
+        self.random_state = random_state
+        self.error_score = error_score
+        self.return_train_score = return_train_score
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        sub_tags = get_tags(self.estimator)
+        tags.target_tags.multi_output = sub_tags.target_tags.multi_output
+        tags.target_tags.required = sub_tags.target_tags.required
+        # Trials are evaluated in joblib workers on NumPy data.
+        tags.array_api_support = False
+        return tags
+
+    # -- study -----------------------------------------------------------------
+
+    def _objective_name(self, scorers):
+        """The metric Optuna maximises: ``refit`` if it names one, else the first."""
+        if isinstance(self.refit, str):
+            return self.refit
+        if isinstance(scorers, _MultimetricScorer):
+            return next(iter(scorers._scorers))
+        return "score"
+
+    def _create_study(self, objective):
+        import optuna
+
+        if self.storage is None and self.study_name is not None:
+            raise ValueError(
+                f"study_name={self.study_name!r} needs a storage to find the study "
+                "in; set storage (an RDB URL or an Optuna storage)."
+            )
+        if self.n_trials is None and self.timeout is None:
+            raise ValueError("n_trials=None needs a timeout to stop the search.")
+        if self.sampler is None:
+            seed = None
+            if self.random_state is not None:
+                seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+            sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+        else:
+            sampler = copy.deepcopy(self.sampler)
+        pruner = (
+            optuna.pruners.NopPruner()
+            if self.pruner is None
+            else copy.deepcopy(self.pruner)
+        )
+        try:
+            study = optuna.create_study(
+                storage=self.storage,
+                study_name=self.study_name,
+                sampler=sampler,
+                pruner=pruner,
+                direction="maximize",
+                load_if_exists=self.storage is not None,
+            )
+        except Exception as exc:
+            raise ValueError(
+                f"storage={self.storage!r} could not be opened: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        if study.direction != optuna.study.StudyDirection.MAXIMIZE:
+            raise ValueError(
+                f"Study {study.study_name!r} in storage is set to "
+                f"{study.direction.name}; OptunaSearchCV maximises scikit-learn scores."
+            )
+        for attr, value in ((_OBJECTIVE, objective), (_N_SPLITS, self.n_splits_)):
+            recorded = study.user_attrs.get(attr, value)
+            if recorded != value:
+                raise ValueError(
+                    f"Study {study.study_name!r} in storage was searched with "
+                    f"{attr.split(':')[1]}={recorded!r}, not {value!r}; use another "
+                    "study_name."
+                )
+            study.set_user_attr(attr, value)
+        return study
+
+    # -- fit -------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, **params):
+        """Run the search, then refit the best candidate on all of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
+                default=None
+            Targets.
+        **params : dict of str -> object
+            Parameters for the estimator's ``fit``, the scorer and the cv
+            splitter (e.g. ``groups``), routed as in ``GridSearchCV``.
+
+        Returns
+        -------
+        self : OptunaSearchCV
+            The fitted search.
+        """
+        space = SearchSpace(self.param_distributions)  # checked before any trial
+        estimator_tags = get_tags(self.estimator)
+        if y is None and (
+            estimator_tags.target_tags.required
+            or estimator_tags.estimator_type in ("regressor", "classifier")
+        ):
+            raise ValueError(
+                f"{type(self.estimator).__name__} requires y to be passed, but the "
+                "target y is None."
+            )
+        scorers, refit_metric = self._get_scorers()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed_params = self._get_routed_params_for_fit(params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        splits = list(cv.split(X, y, **routed_params.splitter.split))
+        self.n_splits_ = len(splits)
+        objective = self._objective_name(scorers)
+
+        base_estimator = clone(self.estimator)
+        fit_kwargs = dict(
+            scorer=scorers,
+            fit_params=routed_params.estimator.fit,
+            score_params=routed_params.scorer.score,
+            return_train_score=self.return_train_score,
+            return_n_test_samples=True,
+            return_times=True,
+            error_score=self.error_score,
+            verbose=self.verbose,
+        )
+        n_fits = (self.n_trials or 100) * self.n_splits_
+        runner = BudgetedParallel(
+            self.n_jobs, n_tasks=n_fits, work_bytes=_nbytes(X) * n_fits
+        )
+        if self.verbose:
+            print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
+        evaluate = self._make_evaluate(runner, base_estimator, X, y, splits, fit_kwargs)
+        with _optuna_logging(self.verbose), runner:
+            study = self._create_study(objective)
+            self._optimize(study, space, evaluate, objective)
+        self.parallel_plan_ = runner.plan
+
+        trials = [t for t in study.get_trials(deepcopy=False) if _FOLDS in t.user_attrs]
+        if not trials:
+            raise ValueError(
+                "No candidate was evaluated: the timeout expired before the first "
+                "batch finished."
+            )
+        out = [fold for t in trials for fold in t.user_attrs[_FOLDS]]
+        results = self._format_results(
+            [space.candidate(t.params) for t in trials], self.n_splits_, out
+        )
+        self.study_ = study
+        self.trials_ = trials
+        self.multimetric_ = isinstance(out[0]["test_scores"], dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(out[0]["test_scores"])
+            refit_metric = self.refit
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(
+                self.refit, refit_metric, results
+            )
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][
+                    self.best_index_
+                ]
+            self.best_params_ = results["params"][self.best_index_]
+        if self.refit:
+            self.best_estimator_ = clone(base_estimator).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            limit_n_jobs(self.best_estimator_, runner.plan["budget"])
+            start = time.perf_counter()
+            if y is not None:
+                self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
+            else:
+                self.best_estimator_.fit(X, **routed_params.estimator.fit)
+            self.refit_time_ = time.perf_counter() - start
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+        self.scorer_ = (
+            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        )
+        self.cv_results_ = results
+        return self
+
+    def _make_evaluate(self, runner, base_estimator, X, y, splits, fit_kwargs):
+        """``evaluate(candidates, folds)``: fold results, candidate by fold."""
+
+        def evaluate(candidates, folds, names):
+            tasks = [
+                (base_estimator, X, y, params, *splits[fold], fit_kwargs)
+                for params in candidates
+                for fold in folds
+            ]
+            out = runner.map(
+                _fit_and_score_candidate,
+                tasks,
+                names=[name for name in names for _ in folds],
+            )
+            _warn_or_raise_about_fit_failures(out, self.error_score)
+            if callable(self.scoring):
+                _insert_error_scores(out, self.error_score)
+            out = [{key: _plain(fold.get(key)) for key in _FOLD_KEYS} for fold in out]
+            return [out[i : i + len(folds)] for i in range(0, len(out), len(folds))]
+
+        return evaluate
+
+    def _optimize(self, study, space, evaluate, objective):
+        """Ask, evaluate and tell batches of trials until the study is done."""
+        from optuna.trial import TrialState
+
+        finished_states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+        start = time.monotonic()
+        pruning = self.pruner is not None
+        exhausted = False
+        while not exhausted:
+            trials = study.get_trials(deepcopy=False)
+            n_finished = sum(t.state in finished_states for t in trials)
+            remaining = (
+                self.batch_size if self.n_trials is None else self.n_trials - n_finished
+            )
+            if remaining <= 0 or (
+                self.timeout is not None and time.monotonic() - start > self.timeout
+            ):
+                return
+            scored = {
+                _key(t.params): t
+                for t in trials
+                if t.state != TrialState.PRUNED and _FOLDS in t.user_attrs
+            }
+            batch = [study.ask() for _ in range(min(self.batch_size, remaining))]
+            candidates = {}  # new candidate key -> (params, first trial)
+            for trial in batch:
+                params = space.suggest(trial)
+                key = _key(trial.params)
+                if key not in scored and key not in candidates:
+                    candidates[key] = (params, trial)
+
+            folds = {key: [] for key in candidates}
+            alive = list(candidates)
+            stages = (
+                [[k] for k in range(self.n_splits_)]
+                if pruning
+                else [list(range(self.n_splits_))]
+            )
+            for stage in stages:
+                if not alive:
+                    break
+                names = [f"trial {candidates[key][1].number}" for key in alive]
+                results = evaluate([candidates[key][0] for key in alive], stage, names)
+                for key, result in zip(alive, results):
+                    folds[key].extend(result)
+                if pruning:
+                    for key in alive:
+                        trial = candidates[key][1]
+                        trial.report(_mean_score(folds[key], objective), stage[0])
+                    alive = [k for k in alive if not candidates[k][1].should_prune()]
+            for trial in batch:
+                key = _key(trial.params)
+                if key in candidates:
+                    first = candidates[key][1]
+                    if len(folds[key]) < self.n_splits_:
+                        exhausted |= self._tell(study, trial, state=TrialState.PRUNED)
+                        continue
+                    if trial is first:
+                        trial.set_user_attr(_FOLDS, folds[key])
+                    else:
+                        trial.set_user_attr(_REUSED, first.number)
+                    value = _mean_score(folds[key], objective)
+                else:
+                    source = scored[key]
+                    trial.set_user_attr(_REUSED, source.number)
+                    value = _mean_score(source.user_attrs[_FOLDS], objective)
+                if value is None or not math.isfinite(value):
+                    exhausted |= self._tell(study, trial, state=TrialState.FAIL)
+                else:
+                    exhausted |= self._tell(study, trial, values=value)
+            if self.verbose:
+                best = _best_value(study)
+                print(
+                    f"[OptunaSearchCV] {len(study.trials)} trials, "
+                    f"{len(candidates)} new candidates evaluated; best score {best}"
+                )
+
+    def _tell(self, study, trial, **outcome):
+        """Tell Optuna a trial's outcome; True if the sampler stopped the study."""
+        stopped = False
+        try:
+            frozen = study.tell(trial, **outcome)
+        except RuntimeError as exc:
+            # Grid-like samplers (GridSampler, BruteForceSampler) call study.stop()
+            # once the space is exhausted, which Optuna only allows inside
+            # study.optimize; the trial itself was recorded.
+            if "Study.stop" not in str(exc):
+                raise
+            frozen = study.get_trials(deepcopy=False)[trial.number]
+            stopped = True
+        for callback in self.callbacks or ():
+            callback(study, frozen)
+        return stopped
+
+
+def _key(optuna_params):
+    return tuple(sorted(optuna_params.items()))
+
+
+def _mean_score(folds, objective):
+    scores = [fold["test_scores"] for fold in folds]
+    if scores and isinstance(scores[0], dict):  # several metrics
+        first = next(iter(scores[0]))
+        scores = [score.get(objective, score[first]) for score in scores]
+    return float(np.mean(scores)) if scores else None
+
+
+def _best_value(study):
+    try:
+        return f"{study.best_value:.4g}"
+    except ValueError:
+        return "none yet"

@@ -1,0 +1,138 @@
+"""Search spaces of OptunaSearchCV: checking them and sampling candidates.
+
+A space is a dict ``{parameter: spec}`` or a list of such dicts (a sub-space is
+chosen first, as in GridSearchCV's list of grids). A spec is an Optuna
+distribution, a compact tuple or a list of choices.
+"""
+
+from numbers import Integral, Real
+
+_COMPACT = {
+    "int": (Integral, False),
+    "int_log": (Integral, True),
+    "float": (Real, False),
+    "float_log": (Real, True),
+}
+_PRIMITIVES = (type(None), bool, int, float, str)
+_SUBSPACE = "subspace"
+
+
+def _distribution(key, spec):
+    from optuna.distributions import (
+        BaseDistribution,
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    where = f"param_distributions[{key!r}]"
+    if isinstance(spec, BaseDistribution):
+        return spec, None
+    if isinstance(spec, list):
+        if not spec:
+            raise ValueError(f"{where} is an empty list of choices.")
+        if all(isinstance(choice, _PRIMITIVES) for choice in spec):
+            return CategoricalDistribution(spec), None
+        # Estimators and other objects: Optuna sees their indices.
+        return CategoricalDistribution(list(range(len(spec)))), list(spec)
+    if not (isinstance(spec, tuple) and spec and spec[0] in _COMPACT):
+        raise ValueError(
+            f"{where} must be an Optuna distribution, a list of choices or a tuple "
+            f"('int' | 'int_log' | 'float' | 'float_log', low, high[, step]); "
+            f"got {spec!r}."
+        )
+    kind, bounds = spec[0], spec[1:]
+    number, log = _COMPACT[kind]
+    if len(bounds) not in (2, 3) or (log and len(bounds) == 3):
+        raise ValueError(
+            f"{where}: {kind!r} takes (low, high)"
+            + ("" if log else " or (low, high, step)")
+            + f"; got {spec!r}."
+        )
+    if not all(isinstance(b, number) and not isinstance(b, bool) for b in bounds):
+        raise TypeError(f"{where}: the bounds of {kind!r} must be {number.__name__}s.")
+    low, high, *step = bounds
+    distribution = IntDistribution if number is Integral else FloatDistribution
+    kwargs = {"log": log} | ({"step": step[0]} if step else {})
+    try:
+        return distribution(low, high, **kwargs), None
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _suggest(trial, name, distribution):
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    if isinstance(distribution, IntDistribution | FloatDistribution):
+        suggest = (
+            trial.suggest_int
+            if isinstance(distribution, IntDistribution)
+            else trial.suggest_float
+        )
+        return suggest(
+            name,
+            distribution.low,
+            distribution.high,
+            step=distribution.step,
+            log=distribution.log,
+        )
+    return trial.suggest_categorical(name, distribution.choices)
+
+
+class SearchSpace:
+    """A checked search space: samples candidates on Optuna trials.
+
+    Parameters
+    ----------
+    param_distributions : dict or list of dict
+        The ``param_distributions`` of :class:`OptunaSearchCV`.
+    """
+
+    def __init__(self, param_distributions):
+        spaces = param_distributions
+        if isinstance(spaces, dict):
+            spaces = [spaces]
+        if not isinstance(spaces, list) or not spaces:
+            raise TypeError(
+                "param_distributions must be a dict or a non-empty list of dicts, "
+                f"got {param_distributions!r}."
+            )
+        self.subspaces = []
+        for space in spaces:
+            if not isinstance(space, dict) or not space:
+                raise TypeError(
+                    "param_distributions must be a dict or a list of non-empty "
+                    f"dicts; got {space!r} in the list."
+                )
+            for key in space:
+                if not isinstance(key, str):
+                    raise TypeError(
+                        f"param_distributions keys must be parameter names, got "
+                        f"{key!r}."
+                    )
+            self.subspaces.append(
+                {key: _distribution(key, s) for key, s in space.items()}
+            )
+
+    def _optuna_name(self, index, key):
+        return key if len(self.subspaces) == 1 else f"{index}:{key}"
+
+    def suggest(self, trial):
+        """Sample a candidate on an Optuna trial; return the estimator parameters."""
+        index = 0
+        if len(self.subspaces) > 1:
+            index = trial.suggest_categorical(
+                _SUBSPACE, list(range(len(self.subspaces)))
+            )
+        for key, (distribution, _) in self.subspaces[index].items():
+            _suggest(trial, self._optuna_name(index, key), distribution)
+        return self.candidate(trial.params)
+
+    def candidate(self, optuna_params):
+        """Estimator parameters of a trial, from its Optuna parameters."""
+        index = optuna_params.get(_SUBSPACE, 0)
+        params = {}
+        for key, (_, choices) in self.subspaces[index].items():
+            value = optuna_params[self._optuna_name(index, key)]
+            params[key] = value if choices is None else choices[value]
+        return params
