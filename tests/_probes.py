@@ -4,6 +4,7 @@ They live in a module of their own (on ``sys.path`` through pytest's
 ``pythonpath``) so that loky and Dask workers can import them.
 """
 
+import json
 import os
 import time
 
@@ -32,11 +33,16 @@ class _Recorder(BaseEstimator):
         if self.sleep:
             time.sleep(self.sleep)
         if self.log is not None:
+            record = dict(
+                pid=self.pid_,
+                start=start,
+                end=time.time(),
+                blas=self.blas_threads_,
+                assume_finite=self.assume_finite_,
+                n_jobs=getattr(self, "n_jobs", None),
+            )
             with open(self.log, "a") as log:
-                log.write(
-                    f"{self.pid_} {start} {time.time()} {self.blas_threads_} "
-                    f"{self.assume_finite_}\n"
-                )
+                log.write(json.dumps(record) + "\n")
 
 
 class RecordingTransformer(TransformerMixin, _Recorder):
@@ -75,19 +81,19 @@ class RecordingRegressor(RegressorMixin, _Recorder):
 
 
 def read_log(path):
-    """The fits recorded in a log: dicts of pid, start, end, blas, assume_finite."""
+    """The fits recorded in a log: pid, start, end, blas, assume_finite, n_jobs."""
     with open(path) as log:
-        rows = [line.split() for line in log]
-    return [
-        dict(
-            pid=int(pid),
-            start=float(start),
-            end=float(end),
-            blas=None if blas == "None" else int(blas),
-            assume_finite=finite == "True",
-        )
-        for pid, start, end, blas, finite in rows
-    ]
+        return [json.loads(line) for line in log]
+
+
+def max_overlap(rows):
+    """The largest number of logged fits running at the same moment."""
+    events = sorted([(r["start"], 1) for r in rows] + [(r["end"], -1) for r in rows])
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    return peak
 
 
 class FailingRegressor(RegressorMixin, BaseEstimator):

@@ -1,0 +1,152 @@
+import os
+import warnings
+
+import numpy as np
+import pytest
+from _probes import RecordingRegressor, RecordingTransformer, max_overlap, read_log
+from joblib import cpu_count, parallel_backend
+from sklearn.ensemble import RandomForestRegressor
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+
+from skl_nirs.compose import ParallelBranches
+from skl_nirs.model_selection import OptunaSearchCV
+from skl_nirs.utils import _parallel
+from skl_nirs.utils._parallel import BudgetedParallel, format_plan, limit_n_jobs
+
+
+@pytest.fixture
+def parallel_small_work(monkeypatch):
+    """Let the tiny test data run in parallel despite the small-work rule."""
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
+
+
+def _within_budget(rows, cores):
+    """At every moment, the running fits and their BLAS threads fit the cores."""
+    assert max_overlap(rows) <= cores
+    for row in rows:  # the moments a fit starts are when the load can peak
+        running = [r for r in rows if r["start"] <= row["start"] < r["end"]]
+        assert sum(r["blas"] or 1 for r in running) <= cores
+        assert sum(max(r["n_jobs"] or 1, 1) for r in running) <= cores
+
+
+def test_nested_search_over_branches_stays_within_the_cores(
+    tmp_path, parallel_small_work
+):
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(120, 30), rng.rand(120)
+    log = str(tmp_path / "fits.log")
+    forest = RandomForestRegressor(n_estimators=10, n_jobs=-1, random_state=0)
+    probe = RecordingRegressor(sleep=0.05, log=log, n_jobs=-1)
+    branches = ParallelBranches(
+        [("rf", forest), ("probe", probe), ("probe2", RecordingTransformer(log=log))],
+        final_estimator=Ridge(),
+        cv=2,
+        n_jobs=2,
+    )
+    search = OptunaSearchCV(
+        branches, {"probe__sleep": [0.05, 0.06, 0.07, 0.08]}, n_trials=4, cv=2, n_jobs=2
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no joblib or threadpoolctl warnings
+        search.fit(X, y)
+    rows = read_log(log)
+    n_candidates = len(search.cv_results_["params"])
+    # per candidate and fold: probe on 2 folds + refit, probe2; then the refit
+    assert len(rows) == n_candidates * 2 * 4 + 4
+    _within_budget(rows, cpu_count())
+    plan = search.parallel_plan_
+    assert plan["n_workers"] == min(2, cpu_count())
+    assert plan["inner_n_jobs"] == cpu_count() // plan["n_workers"]
+    worker_rows = [r for r in rows if r["pid"] != os.getpid()]
+    assert worker_rows and all(r["blas"] <= plan["blas_threads"] for r in worker_rows)
+    # the user's estimators keep their n_jobs; only the fitted clones were capped
+    assert forest.n_jobs == -1 and probe.n_jobs == -1 and branches.n_jobs == 2
+    refit = search.best_estimator_
+    assert refit.named_branches_["rf"].n_jobs == refit.parallel_plan_["inner_n_jobs"]
+
+
+def test_threading_backend_limits_blas_to_the_share(tmp_path, parallel_small_work):
+    X = np.random.RandomState(0).rand(60, 40)
+    log = str(tmp_path / "fits.log")
+    branches = [(f"p{i}", RecordingTransformer(sleep=0.05, log=log)) for i in range(4)]
+    with parallel_backend("threading"):
+        union = ParallelBranches(branches, n_jobs=2).fit(X)
+    rows = read_log(log)
+    assert {r["pid"] for r in rows} == {os.getpid()}
+    share = union.parallel_plan_["blas_threads"]
+    assert share == max(1, cpu_count() // 2)
+    assert all(r["blas"] <= share for r in rows)
+    _within_budget(rows, cpu_count())
+
+
+def test_plan_matches_what_ran(tmp_path, parallel_small_work):
+    X = np.random.RandomState(0).rand(60, 40)
+    log = str(tmp_path / "fits.log")
+    branches = [(f"p{i}", RecordingTransformer(sleep=0.1, log=log)) for i in range(4)]
+    union = ParallelBranches(branches, n_jobs=2).fit(X)
+    plan = union.parallel_plan_
+    rows = read_log(log)
+    assert plan["backend"] == "loky" and not plan["sequential"]
+    assert plan["n_tasks"] == 4
+    assert len({r["pid"] for r in rows}) <= plan["n_workers"] == 2
+    assert os.getpid() not in {r["pid"] for r in rows}
+    assert max_overlap(rows) <= plan["n_workers"]
+    assert "4 tasks on 2 loky workers" in format_plan(plan)
+
+
+def test_small_work_is_sequential_large_work_is_not(tmp_path):
+    branches = [(f"p{i}", RecordingTransformer()) for i in range(4)]
+    small = np.random.RandomState(0).rand(21, 100)
+    union = ParallelBranches(branches, n_jobs=2).fit(small)
+    assert union.parallel_plan_["sequential"]
+    assert union.parallel_plan_["sequential_reason"].startswith("small work")
+    assert "sequential (small work" in format_plan(union.parallel_plan_)
+    large = np.zeros((_parallel.MIN_PARALLEL_BYTES // 8 // 1000 // 4 + 1, 1000))
+    union = ParallelBranches(branches, n_jobs=2).fit(large)
+    assert not union.parallel_plan_["sequential"]
+    assert all(est.pid_ != os.getpid() for _, est in union.branches_)
+
+
+def test_inside_another_librarys_workers_the_budget_is_one_core():
+    # e.g. ParallelBranches(n_jobs=2) inside GridSearchCV(n_jobs=2)'s workers
+    for backend in ("loky", "threading"):
+        with parallel_backend(backend):
+            plans = _nested_plans()
+        assert plans == [
+            (1, "CPU budget of 1 core (inside another library's parallel worker)")
+        ]
+
+
+def _plan_in_worker(_):
+    plan = BudgetedParallel(2, n_tasks=4, work_bytes=2**40).plan
+    return plan["n_workers"], plan["sequential_reason"]
+
+
+def _nested_plans():
+    from sklearn.utils.parallel import Parallel, delayed
+
+    return list(set(Parallel(n_jobs=2)(delayed(_plan_in_worker)(i) for i in range(2))))
+
+
+@pytest.mark.parametrize(
+    "n_jobs, share, expected",
+    [(-1, 3, 3), (-2, 3, 2), (8, 3, 3), (2, 3, 2), (None, 3, None)],
+)
+def test_limit_n_jobs_caps_every_nested_n_jobs(n_jobs, share, expected):
+    pipe = make_pipeline(
+        RandomForestRegressor(n_jobs=n_jobs), RecordingRegressor(n_jobs=n_jobs)
+    )
+    limit_n_jobs(pipe, share)
+    assert pipe[0].n_jobs == expected and pipe[1].n_jobs == expected
+    # outside of skl_nirs workers, and without a share, nothing is changed
+    untouched = RandomForestRegressor(n_jobs=-1)
+    assert limit_n_jobs(untouched).n_jobs == -1
+
+
+def test_nested_call_in_our_worker_gets_the_share(parallel_small_work):
+    with BudgetedParallel(2, n_tasks=2, work_bytes=0) as runner:
+        plans = runner.map(_plan_in_worker, [(0,), (1,)])
+    share = runner.plan["inner_n_jobs"]
+    expected_workers = min(2, share)
+    assert all(workers == expected_workers for workers, _ in plans)
