@@ -25,6 +25,7 @@ class _Recorder(BaseEstimator):
     def _record(self, X):
         start = time.time()
         self.pid_ = os.getpid()
+        self.X_id_ = id(X)
         self.assume_finite_ = get_config()["assume_finite"]
         self.X_is_memmap_ = isinstance(getattr(X, "base", None), np.memmap) or (
             isinstance(X, np.memmap)
@@ -126,6 +127,23 @@ class FailingTransformer(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return X
+
+
+class DyingOnceTransformer(TransformerMixin, BaseEstimator):
+    """Kill its process the first time it is fitted (``marker`` records it)."""
+
+    def __init__(self, marker=None):
+        self.marker = marker
+
+    def fit(self, X, y=None):
+        if not os.path.exists(self.marker):
+            open(self.marker, "w").close()
+            os._exit(1)
+        self.pid_ = os.getpid()
+        return self
+
+    def transform(self, X):
+        return np.asarray(X)[:, :1]
 
 
 class DyingTransformer(TransformerMixin, BaseEstimator):

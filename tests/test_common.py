@@ -9,6 +9,11 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.model_selection import OptunaSearchCV
+from skl_nirs.preprocessing import (
+    ExtendedMultiplicativeScatterCorrection,
+    ReflectanceToAbsorbance,
+    SavitzkyGolay,
+)
 from skl_nirs.utils.discovery import all_estimators
 
 
@@ -57,8 +62,17 @@ def _search_instances():
 
 
 # Constructor arguments for the estimators that cannot be built without any
-# (meta-estimators); each entry is a list of instances, one per configuration.
+# (meta-estimators) and for those whose defaults reject scikit-learn's check data
+# (2-3 wavelengths, zeros in "positive" data); a list of instances per estimator.
 TEST_INSTANCES = {
+    "ExtendedMultiplicativeScatterCorrection": [
+        ExtendedMultiplicativeScatterCorrection(order=0)
+    ],
+    "ReflectanceToAbsorbance": [ReflectanceToAbsorbance(min_reflectance=1e-6)],
+    "SavitzkyGolay": [
+        SavitzkyGolay(window_length=5, polyorder=2, mode="nearest"),
+        SavitzkyGolay(window_length=5, polyorder=3, deriv=1, mode="mirror"),
+    ],
     "OptunaSearchCV": _search_instances(),
     "ParallelBranches": _branches_instances(),
 }

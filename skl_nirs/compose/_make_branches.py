@@ -115,7 +115,7 @@ def make_branch_grid(**steps):
     ...                       {"branch": [pipe for _, pipe in branches]}, cv=3)
     >>> best = search.fit(X, y).best_params_["branch"]
     >>> [name for name, pipe in branches if pipe is best]
-    ['snv_d1_pls']
+    ['snv_raw_ridge']
     """
     if not steps:
         raise ValueError("make_branch_grid needs at least one step of options.")

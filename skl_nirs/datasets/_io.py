@@ -85,9 +85,10 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
         The one-character field separator, for example ``";"`` or ``"\t"``.
 
     as_frame : bool, default=False
-        If True, ``X`` is a pandas DataFrame whose columns are the wavelengths
-        (floats) and ``y`` a Series (a DataFrame for a list ``target``) named
-        after the target column(s). Requires pandas.
+        If True, ``X`` is a pandas DataFrame whose column names are the
+        wavelength headers of the file (strings, as pandas reads them) and
+        ``y`` a Series (a DataFrame for a list ``target``) named after the
+        target column(s). Requires pandas.
 
     Returns
     -------
@@ -245,7 +246,9 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
     if as_frame:
         import pandas as pd
 
-        X = pd.DataFrame(X, columns=pd.Index(wavelengths, name="wavelength"))
+        # column names as written in the file: scikit-learn keeps string names
+        columns = [header[column].strip() for column in wavelength_columns]
+        X = pd.DataFrame(X, columns=pd.Index(columns, name="wavelength"))
         y = (
             pd.Series(y, name=target)
             if y.ndim == 1

@@ -167,7 +167,10 @@ def _rngs(random_state):
 def _as_frame(X, y, wavelengths, target_names):
     import pandas as pd
 
-    X = pd.DataFrame(X, columns=pd.Index(wavelengths, name="wavelength"))
+    # string names (``str`` round-trips the floats exactly): scikit-learn only
+    # keeps string feature names, so they survive set_output(transform="pandas")
+    columns = pd.Index([str(w) for w in wavelengths], name="wavelength")
+    X = pd.DataFrame(X, columns=columns)
     if y.ndim == 1:
         y = pd.Series(y, name=target_names[0])
     else:
@@ -267,10 +270,10 @@ def make_nirs_regression(
         nuisances. Pass an int for reproducible output across calls.
 
     as_frame : bool, default=False
-        If True, ``X`` is a pandas DataFrame whose columns are the wavelengths
-        (floats) and ``y`` a Series named ``"target"`` (a DataFrame with
-        columns ``"target_0"``, ``"target_1"``, ... when ``n_targets > 1``).
-        Requires pandas.
+        If True, ``X`` is a pandas DataFrame whose column names are the
+        wavelengths as strings (``str(wavelength)``) and ``y`` a Series named
+        ``"target"`` (a DataFrame with columns ``"target_0"``, ``"target_1"``,
+        ... when ``n_targets > 1``). Requires pandas.
 
     Returns
     -------
@@ -471,8 +474,9 @@ def make_nirs_classification(
         samples and the nuisances. Pass an int for reproducible output.
 
     as_frame : bool, default=False
-        If True, ``X`` is a pandas DataFrame whose columns are the wavelengths
-        (floats) and ``y`` a Series named ``"target"``. Requires pandas.
+        If True, ``X`` is a pandas DataFrame whose column names are the
+        wavelengths as strings (``str(wavelength)``) and ``y`` a Series named
+        ``"target"``. Requires pandas.
 
     Returns
     -------

@@ -236,9 +236,24 @@ class BudgetedParallel:
                 for args in arg_tuples
             ):
                 results.append(result)
-        except BrokenProcessPool as exc:
+        except Exception as exc:
+            if not _is_lost_worker(exc):
+                raise
             lost = sorted(set(names[len(results) :])) if names else []
-            raise type(exc)(
+            message = (
                 f"A worker process died while running {lost or 'the tasks'}: {exc}"
-            ) from exc
+            )
+            try:
+                error = type(exc)(message)
+            except TypeError:  # Dask's KilledWorker takes other arguments
+                error = RuntimeError(message)
+            raise error from exc
         return results
+
+
+def _is_lost_worker(exc):
+    """A loky worker died, or Dask lost tasks (or their data) with a worker."""
+    return isinstance(exc, BrokenProcessPool) or type(exc).__name__ in (
+        "KilledWorker",
+        "FutureCancelledError",
+    )

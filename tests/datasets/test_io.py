@@ -137,7 +137,8 @@ def test_as_frame(tmp_path):
     path = _write(tmp_path, HEADER + ROWS)
     X, y, wavelengths = load_spectra_csv(path, target="protein", as_frame=True)
     assert isinstance(X, pd.DataFrame)
-    assert_array_equal(X.columns.to_numpy(), wavelengths)
+    assert_array_equal(X.columns.astype(float), wavelengths)
+    assert list(X.columns) == HEADER.strip().split(",")[3:]
     assert isinstance(y, pd.Series)
     assert y.name == "protein"
     _, Y, _ = load_spectra_csv(path, target=["protein", "grade"], as_frame=True)

@@ -262,8 +262,8 @@ def test_regression_as_frame():
     X, y, _ = make_nirs_regression(20, 30, random_state=0)
     assert isinstance(X_frame, pd.DataFrame)
     assert isinstance(y_frame, pd.Series)
-    assert_array_equal(X_frame.columns.to_numpy(), wavelengths)
-    assert X_frame.columns.dtype == np.float64
+    assert_array_equal(X_frame.columns.astype(float), wavelengths)
+    assert list(X_frame.columns) == [str(w) for w in wavelengths]
     assert y_frame.name == "target"
     assert_array_equal(X_frame.to_numpy(), X)
     assert_array_equal(y_frame.to_numpy(), y)
@@ -282,7 +282,7 @@ def test_classification_as_frame():
     )
     _, y, _ = make_nirs_classification(20, 30, random_state=0)
     assert isinstance(X_frame, pd.DataFrame)
-    assert_array_equal(X_frame.columns.to_numpy(), wavelengths)
+    assert_array_equal(X_frame.columns.astype(float), wavelengths)
     assert isinstance(y_frame, pd.Series)
     assert_array_equal(y_frame.to_numpy(), y)
 
@@ -346,3 +346,19 @@ def test_invalid_classification_parameters(params, match):
 def test_parameters_are_keyword_only():
     with pytest.raises(TypeError, match="positional"):
         make_nirs_regression(10, 20, 3)
+
+
+def test_frame_wavelength_names_survive_preprocessing():
+    pytest.importorskip("pandas")
+    from sklearn.pipeline import make_pipeline
+
+    from skl_nirs.preprocessing import RangeCut, StandardNormalVariate
+
+    X, _, wavelengths = make_nirs_regression(10, 50, random_state=0, as_frame=True)
+    pipe = make_pipeline(
+        RangeCut(1200, 2000, by="wavelength"), StandardNormalVariate()
+    ).set_output(transform="pandas")
+    out = pipe.fit_transform(X)
+    kept = wavelengths[(wavelengths >= 1200) & (wavelengths <= 2000)]
+    assert list(out.columns) == [str(w) for w in kept]
+    assert list(pipe.get_feature_names_out()) == list(out.columns)

@@ -1,0 +1,574 @@
+"""Scatter correction: SNV, robust SNV, MSC and EMSC."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+
+from skl_nirs.preprocessing._utils import _is_zero_scale, _legendre_basis
+from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
+
+
+class StandardNormalVariate(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Standard normal variate: centre and scale each spectrum on its own.
+
+    Every spectrum (row of ``X``) is centred by its mean and divided by its
+    standard deviation across wavelengths, which removes the additive and
+    multiplicative effects of light scatter. The transformation is stateless:
+    ``fit`` only records the number of wavelengths.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of wavelengths seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the wavelengths seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    RobustNormalVariate : The same correction with the median and the
+        interquartile range.
+    MultiplicativeScatterCorrection : Scatter correction against a reference
+        spectrum.
+
+    Notes
+    -----
+    The standard deviation is the population one (divided by the number of
+    wavelengths ``p``); Barnes et al. divide by ``p - 1``, which only scales
+    every corrected spectrum by the same constant ``sqrt(p / (p - 1))``.
+
+    A flat spectrum (a standard deviation within rounding error of zero, that
+    is at most ``p * eps * |mean|``) has no shape to normalise: it is only
+    centred (divided by 1), so it becomes zeros instead of NaN or infinity.
+
+    float32 input gives float32 output; any other input is converted to
+    float64.
+
+    References
+    ----------
+    .. [1] R. J. Barnes, M. S. Dhanoa and S. J. Lister, "Standard normal
+       variate transformation and de-trending of near-infrared diffuse
+       reflectance spectra", Applied Spectroscopy 43(5), 772-777, 1989.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_nirs.preprocessing import StandardNormalVariate
+    >>> X = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [5.0, 5.0, 5.0]])
+    >>> StandardNormalVariate().fit_transform(X)
+    array([[-1.2247...,  0.        ,  1.2247...],
+           [-1.2247...,  0.        ,  1.2247...],
+           [ 0.        ,  0.        ,  0.        ]])
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __init__(self):
+        pass
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the spectra and record their number of wavelengths.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        validate_data(self, X, dtype=FLOAT_DTYPES)
+        return self
+
+    def transform(self, X):
+        """Centre and scale each spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_wavelengths)
+            Corrected spectra.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        mean = X.mean(axis=1)
+        X_new = X - mean[:, np.newaxis]
+        std = np.sqrt(np.einsum("ij,ij->i", X_new, X_new) / X.shape[1])
+        std[_is_zero_scale(std, mean, X.shape[1])] = 1.0
+        X_new /= std[:, np.newaxis]
+        return X_new
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class RobustNormalVariate(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Robust normal variate: centre each spectrum by its median, scale by its IQR.
+
+    Every spectrum (row of ``X``) is centred by its median and divided by its
+    interquartile range across wavelengths: a standard normal variate that
+    strong absorption bands and spikes do not pull around. The transformation
+    is stateless: ``fit`` only records the number of wavelengths.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of wavelengths seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the wavelengths seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    StandardNormalVariate : The same correction with the mean and the standard
+        deviation.
+
+    Notes
+    -----
+    The interquartile range is ``Q3 - Q1``, the 75th minus the 25th percentile
+    of the spectrum, both computed as :func:`numpy.percentile` does by default
+    (linear interpolation between order statistics, Hyndman and Fan type 7).
+    The median is the 50th percentile of the same definition.
+
+    A spectrum whose interquartile range is zero (a flat spectrum, or one in
+    which more than half of the values are equal) is only centred (divided by
+    1), so the output never holds NaN or infinity.
+
+    float32 input gives float32 output; any other input is converted to
+    float64.
+
+    References
+    ----------
+    .. [1] Q. Guo, W. Wu and D. L. Massart, "The robust normal variate
+       transform for pattern recognition with near-infrared data", Analytica
+       Chimica Acta 382(1-2), 87-103, 1999.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_nirs.preprocessing import RobustNormalVariate
+    >>> X = np.array([[1.0, 2.0, 3.0, 4.0, 100.0], [3.0, 3.0, 3.0, 3.0, 3.0]])
+    >>> RobustNormalVariate().fit_transform(X)
+    array([[-1. , -0.5,  0. ,  0.5, 48.5],
+           [ 0. ,  0. ,  0. ,  0. ,  0. ]])
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __init__(self):
+        pass
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the spectra and record their number of wavelengths.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        validate_data(self, X, dtype=FLOAT_DTYPES)
+        return self
+
+    def transform(self, X):
+        """Centre each spectrum by its median and scale it by its IQR.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_wavelengths)
+            Corrected spectra.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        quartiles = np.percentile(X, [25, 50, 75], axis=1)
+        q1, median, q3 = quartiles.astype(X.dtype, copy=False)
+        iqr = q3 - q1
+        iqr[_is_zero_scale(iqr, median, X.shape[1])] = 1.0
+        X_new = X - median[:, np.newaxis]
+        X_new /= iqr[:, np.newaxis]
+        return X_new
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _check_reference(estimator, X):
+    """The reference spectrum of ``estimator`` for the spectra ``X``."""
+    n_features = X.shape[1]
+    if isinstance(estimator.reference, str):
+        if estimator.reference == "mean":
+            reference = X.mean(axis=0)
+        else:
+            reference = np.median(X, axis=0)
+    else:
+        reference = check_array(
+            estimator.reference,
+            dtype=FLOAT_DTYPES,
+            ensure_2d=False,
+            input_name="reference",
+        )
+        if reference.shape != (n_features,):
+            raise ValueError(
+                f"reference has shape {reference.shape}, but the spectra have "
+                f"{n_features} wavelengths: expected shape ({n_features},)."
+            )
+        reference = np.array(reference, dtype=X.dtype)
+    return reference
+
+
+def _fit_scatter(X, basis, reference):
+    """Remove the baseline ``basis`` and the scatter of ``reference`` from ``X``.
+
+    Fits every spectrum ``x`` as ``b * reference + basis @ c`` by least
+    squares, all spectra at once, and returns ``(x - basis @ c) / b``.
+    ``basis`` has orthonormal columns, the first one constant. By the
+    Frisch-Waugh-Lovell theorem the scatter coefficient is
+    ``b = x . r / (r . r)`` with ``r`` the part of the reference orthogonal to
+    the basis, and ``(x - basis @ c) / b`` equals
+    ``(x - basis @ basis.T @ x) / b + basis @ basis.T @ reference``.
+    """
+    n_features, n_terms = basis.shape
+    reference_fit = basis @ (basis.T @ reference)
+    residual = reference - reference_fit
+    # One pass over X for the baseline coefficients and the scatter products.
+    products = X @ np.column_stack([basis, residual])
+    X_fit = products[:, :n_terms]
+    b = products[:, n_terms] / (residual @ residual)
+    # The scatter term b * r of a flat spectrum, or of one uncorrelated with
+    # the reference, is rounding noise: take b = 1 (baseline removal only).
+    x_size = np.abs(X_fit[:, 0]) / np.sqrt(n_features)  # |mean(x)|
+    r_size = np.sqrt(residual @ residual / n_features)
+    b[_is_zero_scale(np.abs(b) * r_size, x_size, n_features)] = 1.0
+    X_new = X_fit @ basis.T
+    np.subtract(X, X_new, out=X_new)
+    X_new /= b[:, np.newaxis]
+    X_new += reference_fit
+    return X_new
+
+
+def _check_reference_separable(reference, basis, order):
+    """Raise when the reference is a polynomial of degree <= ``order``."""
+    n_features = reference.shape[0]
+    residual = reference - basis @ (basis.T @ reference)
+    r_size = np.sqrt(residual @ residual / n_features)
+    rms = np.sqrt(reference @ reference / n_features)
+    if _is_zero_scale(r_size, rms, n_features):
+        what = (
+            "constant"
+            if order == 0
+            else f"a polynomial of degree at most order={order}"
+        )
+        raise ValueError(
+            f"The reference spectrum is {what} along the wavelengths, so its "
+            "scatter coefficient cannot be told from the baseline: use a "
+            "reference that varies more across wavelengths."
+        )
+
+
+class MultiplicativeScatterCorrection(
+    OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
+    """Multiplicative scatter correction against a reference spectrum.
+
+    Each spectrum ``x`` is regressed on the reference spectrum ``m`` by least
+    squares, ``x ~ a + b * m``, and corrected as ``(x - a) / b``. The
+    reference is the mean (or median) spectrum of the training data, or a
+    spectrum given by the user.
+
+    Parameters
+    ----------
+    reference : {"mean", "median"} or array-like of shape (n_wavelengths,), \
+            default="mean"
+        Reference spectrum: the mean or the median spectrum of the data seen
+        in :term:`fit`, or a given spectrum with one value per wavelength.
+
+    Attributes
+    ----------
+    reference_ : ndarray of shape (n_wavelengths,)
+        Reference spectrum used by :meth:`transform`.
+
+    n_features_in_ : int
+        Number of wavelengths seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the wavelengths seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    ExtendedMultiplicativeScatterCorrection : Adds polynomial baseline terms
+        to the regression.
+    StandardNormalVariate : Scatter correction without a reference.
+
+    Notes
+    -----
+    The offsets and slopes of all spectra come from one closed-form least
+    squares fit (a matrix-vector product with the centred reference), not a
+    loop over spectra.
+
+    A spectrum whose fitted scatter term ``b * m`` is within rounding error of
+    zero (a flat spectrum, or one uncorrelated with the reference) has no
+    defined slope: it is only offset-corrected, with ``b`` taken as 1 and
+    ``a = mean(x) - mean(m)``, so the output never holds NaN or infinity (a
+    flat spectrum becomes the constant ``mean(m)``). A constant reference (and hence a
+    single wavelength) cannot be regressed on and raises a ``ValueError`` in
+    :term:`fit`.
+
+    float32 input gives float32 output; any other input is converted to
+    float64. ``reference_`` has the dtype of the training data.
+
+    References
+    ----------
+    .. [1] P. Geladi, D. MacDougall and H. Martens, "Linearization and
+       scatter-correction for near-infrared reflectance spectra of meat",
+       Applied Spectroscopy 39(3), 491-500, 1985.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_nirs.preprocessing import MultiplicativeScatterCorrection
+    >>> reference = np.array([1.0, 2.0, 4.0, 3.0])
+    >>> X = np.array([0.5 + 2.0 * reference, -1.0 + 0.5 * reference])
+    >>> msc = MultiplicativeScatterCorrection(reference=reference).fit(X)
+    >>> msc.transform(X)
+    array([[1., 2., 4., 3.],
+           [1., 2., 4., 3.]])
+    """
+
+    _parameter_constraints: dict = {
+        "reference": [StrOptions({"mean", "median"}), "array-like"],
+    }
+
+    def __init__(self, reference="mean"):
+        self.reference = reference
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute or check the reference spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Training spectra, one per row.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        X = validate_data(self, X, dtype=FLOAT_DTYPES)
+        n_features = X.shape[1]
+        if n_features < 2:
+            raise ValueError(
+                "MultiplicativeScatterCorrection needs at least 2 wavelengths "
+                f"to regress each spectrum on the reference, got n_features="
+                f"{n_features}."
+            )
+        reference = _check_reference(self, X)
+        basis = _legendre_basis(n_features, 0, reference.dtype)
+        _check_reference_separable(reference, basis, 0)
+        self.reference_ = reference
+        return self
+
+    def transform(self, X):
+        """Correct each spectrum against the reference.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_wavelengths)
+            Corrected spectra.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        basis = _legendre_basis(X.shape[1], 0, X.dtype)
+        return _fit_scatter(X, basis, self.reference_.astype(X.dtype, copy=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class ExtendedMultiplicativeScatterCorrection(
+    OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
+    """Extended multiplicative scatter correction with a polynomial baseline.
+
+    Each spectrum ``x`` is fitted by least squares as a multiple of the
+    reference spectrum ``m`` plus a polynomial baseline of degree ``order``
+    along the wavelength axis,
+    ``x ~ b * m + c_0 + c_1 * l + ... + c_order * l**order``, and corrected
+    as ``(x - c_0 - c_1 * l - ... - c_order * l**order) / b``.
+
+    Parameters
+    ----------
+    order : int, default=2
+        Degree of the polynomial baseline. ``order=0`` is the multiplicative
+        scatter correction.
+
+    reference : {"mean", "median"} or array-like of shape (n_wavelengths,), \
+            default="mean"
+        Reference spectrum: the mean or the median spectrum of the data seen
+        in :term:`fit`, or a given spectrum with one value per wavelength.
+
+    Attributes
+    ----------
+    reference_ : ndarray of shape (n_wavelengths,)
+        Reference spectrum used by :meth:`transform`.
+
+    n_features_in_ : int
+        Number of wavelengths seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the wavelengths seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    MultiplicativeScatterCorrection : The same correction with a constant
+        baseline.
+    Detrend : Removes a polynomial baseline without a reference.
+
+    Notes
+    -----
+    The wavelengths are taken as equally spaced: the polynomial terms are
+    functions of the column index, mapped to ``[-1, 1]``. All spectra are
+    fitted in one least-squares solve: the design matrix ``[m, 1, l, ...]``
+    is the same for every spectrum, so the coefficients of all of them come
+    from two matrix products with its orthogonal factorisation (the
+    Frisch-Waugh-Lovell form of the normal equations), never a loop over
+    spectra.
+
+    A spectrum whose fitted scatter term ``b * m`` is within rounding error of
+    zero (a flat spectrum, or one uncorrelated with the reference) is only
+    baseline-corrected: ``b`` is taken as 1 and the baseline fitted to
+    ``x - m``, so the output never holds NaN or infinity. A reference that
+    is itself a polynomial of degree at most ``order`` cannot be told from
+    the baseline and raises a ``ValueError`` in :term:`fit`, as do spectra
+    with fewer than ``order + 2`` wavelengths.
+
+    float32 input gives float32 output; any other input is converted to
+    float64.
+
+    References
+    ----------
+    .. [1] H. Martens and E. Stark, "Extended multiplicative signal
+       correction and spectral interference subtraction: new preprocessing
+       methods for near infrared spectroscopy", Journal of Pharmaceutical and
+       Biomedical Analysis 9(8), 625-635, 1991.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_nirs.preprocessing import ExtendedMultiplicativeScatterCorrection
+    >>> reference = np.array([1.0, 3.0, 2.0, 5.0, 4.0])
+    >>> trend = np.linspace(-1.0, 1.0, 5)
+    >>> X = np.array([2.0 * reference + 1.0 + trend, 0.5 * reference - trend])
+    >>> emsc = ExtendedMultiplicativeScatterCorrection(order=1, reference=reference)
+    >>> emsc.fit_transform(X)
+    array([[1., 3., 2., 5., 4.],
+           [1., 3., 2., 5., 4.]])
+    """
+
+    _parameter_constraints: dict = {
+        "order": [Interval(Integral, 0, None, closed="left")],
+        "reference": [StrOptions({"mean", "median"}), "array-like"],
+    }
+
+    def __init__(self, order=2, *, reference="mean"):
+        self.order = order
+        self.reference = reference
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute or check the reference spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Training spectra, one per row.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        X = validate_data(self, X, dtype=FLOAT_DTYPES)
+        n_features = X.shape[1]
+        if n_features < self.order + 2:
+            raise ValueError(
+                f"ExtendedMultiplicativeScatterCorrection with order={self.order} "
+                f"fits order + 2 = {self.order + 2} coefficients per spectrum and "
+                f"needs at least as many wavelengths, got n_features={n_features}."
+            )
+        reference = _check_reference(self, X)
+        basis = _legendre_basis(n_features, self.order, reference.dtype)
+        _check_reference_separable(reference, basis, self.order)
+        self.reference_ = reference
+        return self
+
+    def transform(self, X):
+        """Correct each spectrum against the reference and the baseline.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_wavelengths)
+            Corrected spectra.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        basis = _legendre_basis(X.shape[1], self.order, X.dtype)
+        return _fit_scatter(X, basis, self.reference_.astype(X.dtype, copy=False))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

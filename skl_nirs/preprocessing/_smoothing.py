@@ -1,0 +1,135 @@
+"""Smoothing: Gaussian filter along the wavelengths."""
+
+from numbers import Integral, Real
+
+from scipy.ndimage import gaussian_filter1d
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+
+from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
+
+
+class GaussianFilter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Gaussian smoothing (or derivative of a Gaussian) of each spectrum.
+
+    Each spectrum is convolved along the wavelength axis with a Gaussian of
+    standard deviation ``sigma`` wavelengths, or with a derivative of it
+    (``order > 0``): :func:`scipy.ndimage.gaussian_filter1d` with
+    ``axis=1``, with its parameter names, meanings and defaults (scipy has no
+    default `sigma`). The
+    transformation is stateless: ``fit`` only records the number of
+    wavelengths.
+
+    Parameters
+    ----------
+    sigma : float, default=1.0
+        Standard deviation of the Gaussian, in wavelengths (columns).
+
+    order : int, default=0
+        0 smooths; 1, 2, ... convolve with that derivative of the Gaussian,
+        giving a smoothed derivative of the spectrum.
+
+    mode : {"reflect", "nearest", "mirror", "constant", "wrap"}, \
+            default="reflect"
+        How the spectrum is extended beyond its ends, as in
+        :func:`scipy.ndimage.gaussian_filter1d` ("constant" with zeros).
+
+    truncate : float, default=4.0
+        The Gaussian is cut at this many standard deviations.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of wavelengths seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of the wavelengths seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    SavitzkyGolay : Least-squares polynomial smoothing and derivatives.
+
+    Notes
+    -----
+    All spectra are filtered in one call along the wavelength axis; the
+    output has the width of the input. float32 input gives float32 output;
+    any other input is converted to float64.
+
+    References
+    ----------
+    .. [1] A. P. Witkin, "Scale-space filtering: a new approach to
+       multi-scale description", Proceedings of the IEEE International
+       Conference on Acoustics, Speech and Signal Processing (ICASSP) 9,
+       150-153, 1984.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skl_nirs.preprocessing import GaussianFilter
+    >>> X = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
+    >>> GaussianFilter(sigma=1.0, truncate=1.0).fit_transform(X)
+    array([[0.        , 0.2740..., 0.4519..., 0.2740..., 0.        ]])
+    """
+
+    _parameter_constraints: dict = {
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "order": [Interval(Integral, 0, None, closed="left")],
+        "mode": [StrOptions({"reflect", "nearest", "mirror", "constant", "wrap"})],
+        "truncate": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, sigma=1.0, *, order=0, mode="reflect", truncate=4.0):
+        self.sigma = sigma
+        self.order = order
+        self.mode = mode
+        self.truncate = truncate
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Check the spectra and record their number of wavelengths.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        validate_data(self, X, dtype=FLOAT_DTYPES)
+        return self
+
+    def transform(self, X):
+        """Smooth each spectrum.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_wavelengths)
+            Filtered spectra.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        return gaussian_filter1d(
+            X,
+            self.sigma,
+            axis=1,
+            order=self.order,
+            mode=self.mode,
+            truncate=self.truncate,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

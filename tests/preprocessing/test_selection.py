@@ -1,0 +1,170 @@
+"""RangeCut: windows by index and by wavelength, names, and every error."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_array_equal
+
+from skl_nirs.preprocessing import RangeCut
+
+WAVELENGTHS = 1000.0 + 10.0 * np.arange(60)  # 1000, 1010, ..., 1590
+
+
+@pytest.mark.parametrize(
+    "start, stop", [(None, None), (0, 60), (5, 20), (None, 10), (50, None), (59, 60)]
+)
+def test_index_window_is_python_slice(spectra, start, stop):
+    X, _ = spectra
+    cut = RangeCut(start=start, stop=stop).fit(X)
+    assert_array_equal(cut.transform(X), X[:, start:stop])
+    assert_array_equal(np.flatnonzero(cut.support_), np.arange(60)[start:stop])
+
+
+@pytest.mark.parametrize(
+    "start, stop, expected",
+    [
+        (1100, 1200, slice(10, 21)),  # both bounds kept
+        (1095, 1205, slice(10, 21)),  # bounds between wavelengths
+        (None, 1020, slice(0, 3)),
+        (1580, None, slice(58, 60)),
+        (1000, 1590, slice(0, 60)),
+        (1250, 1250, slice(25, 26)),
+    ],
+)
+def test_wavelength_window_is_closed_interval(spectra, start, stop, expected):
+    X, _ = spectra
+    cut = RangeCut(start=start, stop=stop, by="wavelength", wavelengths=WAVELENGTHS)
+    assert_array_equal(cut.fit_transform(X), X[:, expected])
+
+
+def test_wavelengths_from_numeric_string_column_names(spectra):
+    X, _ = spectra
+    columns = [f"{w:.1f}" for w in WAVELENGTHS]
+    frame = pd.DataFrame(X, columns=columns)
+    cut = RangeCut(start=1100, stop=1200, by="wavelength").fit(frame)
+    assert_array_equal(cut.transform(frame), X[:, 10:21])
+    assert_array_equal(cut.get_feature_names_out(), columns[10:21])
+
+
+def test_wavelengths_from_float_column_names(spectra):
+    X, _ = spectra
+    frame = pd.DataFrame(X, columns=WAVELENGTHS)
+    cut = RangeCut(start=1100, stop=1200, by="wavelength").fit(frame)
+    assert_array_equal(cut.transform(frame), X[:, 10:21])
+    # scikit-learn records only string column names.
+    assert_array_equal(cut.get_feature_names_out(), [f"x{i}" for i in range(10, 21)])
+
+
+def test_decreasing_wavenumbers_keep_input_order(spectra):
+    X, _ = spectra
+    wavenumbers = 10000.0 - 50.0 * np.arange(60)  # 10000, 9950, ..., 7050
+    cut = RangeCut(start=9000, stop=9500, by="wavelength", wavelengths=wavenumbers)
+    assert_array_equal(cut.fit_transform(X), X[:, 10:21])
+
+
+def test_pandas_output_keeps_the_kept_names(spectra):
+    X, _ = spectra
+    columns = [f"{w:g}" for w in WAVELENGTHS]
+    frame = pd.DataFrame(X, columns=columns)
+    cut = RangeCut(start=3, stop=7).set_output(transform="pandas")
+    X_new = cut.fit_transform(frame)
+    assert list(X_new.columns) == columns[3:7]
+    assert_array_equal(X_new.to_numpy(), X[:, 3:7])
+
+
+def test_feature_names_out_without_names(spectra):
+    X, _ = spectra
+    cut = RangeCut(start=2, stop=4).fit(X)
+    assert_array_equal(cut.get_feature_names_out(), ["x2", "x3"])
+    assert_array_equal(
+        cut.get_feature_names_out([f"w{i}" for i in range(60)]), ["w2", "w3"]
+    )
+
+
+def test_float32_is_preserved(spectra):
+    X, _ = spectra
+    X_new = RangeCut(start=2, stop=4).fit_transform(X.astype(np.float32))
+    assert X_new.dtype == np.float32
+    assert_array_equal(X_new, X[:, 2:4].astype(np.float32))
+
+
+def test_output_is_a_copy(spectra):
+    X, _ = spectra
+    X_new = RangeCut(start=2, stop=4).fit_transform(X)
+    X_new[:] = 0.0
+    assert X[:, 2:4].any()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(start=60), r"start=60 is outside the spectrum.*n_features=60"),
+        (dict(start=-1), r"start=-1 is outside the spectrum"),
+        (dict(stop=61), r"stop=61 is outside the spectrum.*n_features=60"),
+        (dict(stop=0), r"stop=0 is outside the spectrum"),
+        (dict(start=5, stop=5), r"The window is empty: start=5 must be less than"),
+        (dict(start=8, stop=3), r"The window is empty: start=8"),
+        (dict(start=2.5), r"start must be an integer column index with by='index'"),
+        (dict(stop=10.0), r"stop must be an integer column index with by='index'"),
+    ],
+)
+def test_index_window_errors(spectra, params, message):
+    X, _ = spectra
+    cut = RangeCut(**params)  # __init__ accepts anything; fit checks
+    with pytest.raises(ValueError, match=message):
+        cut.fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(start=990), r"start=990 is outside the spectrum.*1000 to 1590"),
+        (dict(stop=1600), r"stop=1600 is outside the spectrum.*1000 to 1590"),
+        (dict(start=1300, stop=1200), r"The window is empty.*start=1300.*stop=1200"),
+        (dict(start=1101, stop=1109), r"The window is empty.*start=1101.*stop=1109"),
+    ],
+)
+def test_wavelength_window_errors(spectra, params, message):
+    X, _ = spectra
+    cut = RangeCut(**params, by="wavelength", wavelengths=WAVELENGTHS)
+    with pytest.raises(ValueError, match=message):
+        cut.fit(X)
+
+
+def test_wavelengths_of_wrong_length_raise(spectra):
+    X, _ = spectra
+    cut = RangeCut(by="wavelength", wavelengths=WAVELENGTHS[:-1])
+    with pytest.raises(ValueError, match=r"wavelengths has shape \(59,\).*\(60,\)"):
+        cut.fit(X)
+
+
+def test_wavelengths_with_nan_raise(spectra):
+    X, _ = spectra
+    wavelengths = WAVELENGTHS.copy()
+    wavelengths[4] = np.nan
+    cut = RangeCut(by="wavelength", wavelengths=wavelengths)
+    with pytest.raises(ValueError, match="Input wavelengths contains NaN"):
+        cut.fit(X)
+
+
+def test_by_wavelength_without_wavelengths_raises(spectra):
+    X, _ = spectra
+    with pytest.raises(ValueError, match="by='wavelength' needs the wavelengths"):
+        RangeCut(by="wavelength").fit(X)
+
+
+def test_by_wavelength_with_non_numeric_column_names_raises(spectra):
+    X, _ = spectra
+    frame = pd.DataFrame(X, columns=[f"band_{i}" for i in range(60)])
+    with pytest.raises(ValueError, match="the column names of X are not numbers"):
+        RangeCut(start=1, by="wavelength").fit(frame)
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [(dict(by="nm"), "by"), (dict(start="1100"), "start"), (dict(stop=[3]), "stop")],
+)
+def test_invalid_parameters_raise(spectra, params, name):
+    X, _ = spectra
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of RangeCut"):
+        RangeCut(**params).fit(X)
