@@ -453,7 +453,7 @@ class OptunaSearchCV(BaseSearchCV):
             self._optimize(study, space, evaluate, objective)
         self.parallel_plan_ = runner.plan
 
-        trials = [t for t in study.get_trials(deepcopy=False) if _FOLDS in t.user_attrs]
+        trials = _evaluated_trials(study)
         if not trials:
             raise ValueError(
                 "No candidate was evaluated: the timeout expired before the first "
@@ -616,6 +616,21 @@ class OptunaSearchCV(BaseSearchCV):
 
 def _key(optuna_params):
     return tuple(sorted(optuna_params.items()))
+
+
+def _evaluated_trials(study):
+    """The trials that evaluated a candidate, each candidate once.
+
+    Two processes sharing a study may evaluate the same candidate at the same
+    time; the first trial keeps it.
+    """
+    trials, seen = [], set()
+    for trial in study.get_trials(deepcopy=False):
+        key = _key(trial.params)
+        if _FOLDS in trial.user_attrs and key not in seen:
+            seen.add(key)
+            trials.append(trial)
+    return trials
 
 
 def _mean_score(folds, objective):
