@@ -32,6 +32,7 @@ from skl_nirs.utils._parallel import (
     format_plan,
     limit_n_jobs,
 )
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 _PREDICTOR_TYPES = ("regressor", "classifier")
 _AUTO_METHODS = ["predict_proba", "decision_function", "predict"]
@@ -117,7 +118,7 @@ def _final_estimator_has(attr):
     return check
 
 
-class ParallelBranches(TransformerMixin, _BaseComposition):
+class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition):
     """Fit branches of estimators in parallel; concatenate or stack their outputs.
 
     A hybrid of :class:`~sklearn.pipeline.FeatureUnion` and

@@ -33,6 +33,8 @@ from skl_nirs.utils._parallel import (
 
 # Trial user attributes in which the search keeps what it needs to rebuild
 # cv_results_ from a (possibly shared, possibly resumed) study.
+from skl_nirs.utils._versioning import VersionedPickleMixin
+
 _FOLDS = "skl_nirs:folds"
 _REUSED = "skl_nirs:reused_from"
 _OBJECTIVE = "skl_nirs:objective"
@@ -77,7 +79,7 @@ def _optuna_logging(verbose):
         optuna.logging.set_verbosity(level)
 
 
-class OptunaSearchCV(BaseSearchCV):
+class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
     """Hyper-parameter search in which Optuna chooses the candidates.
 
     A scikit-learn search built on :class:`~sklearn.model_selection.GridSearchCV`'s

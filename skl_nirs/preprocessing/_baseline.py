@@ -9,9 +9,12 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from skl_nirs.preprocessing._utils import _legendre_basis
 from skl_nirs.utils._compat import Interval, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
-class Detrend(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class Detrend(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Subtract a least-squares polynomial baseline from each spectrum.
 
     A polynomial of degree ``order`` along the wavelength axis is fitted to
@@ -144,7 +147,9 @@ def _second_difference_bands(n_features):
 _ALS_CHUNK_VALUES = 1 << 18
 
 
-class AsymmetricLeastSquares(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class AsymmetricLeastSquares(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Remove an asymmetric least-squares baseline from each spectrum.
 
     The baseline ``z`` of a spectrum ``x`` minimises the weighted penalised

@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from skl_nirs.utils._compat import Interval, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
 def _check_reflectance(X, min_reflectance):
@@ -29,7 +30,9 @@ def _check_reflectance(X, min_reflectance):
         )
 
 
-class ReflectanceToAbsorbance(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class ReflectanceToAbsorbance(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Convert reflectance spectra to absorbance: ``A = log10(1 / R)``.
 
     The apparent absorbance of diffuse reflectance spectra, which makes

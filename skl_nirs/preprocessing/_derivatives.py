@@ -9,9 +9,12 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
-class SavitzkyGolay(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class SavitzkyGolay(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Savitzky-Golay smoothing or derivative of each spectrum.
 
     Fits a polynomial of degree ``polyorder`` by least squares to each window
@@ -180,7 +183,9 @@ def _norris_williams_kernel(segment, gap, deriv):
     return np.convolve(average, difference)
 
 
-class NorrisWilliams(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class NorrisWilliams(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Norris-Williams gap-segment derivative of each spectrum.
 
     Each spectrum is first smoothed by a centred moving average over

@@ -9,9 +9,12 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from skl_nirs.preprocessing._utils import _is_zero_scale, _legendre_basis
 from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
-class StandardNormalVariate(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class StandardNormalVariate(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Standard normal variate: centre and scale each spectrum on its own.
 
     Every spectrum (row of ``X``) is centred by its mean and divided by its
@@ -118,7 +121,9 @@ class StandardNormalVariate(OneToOneFeatureMixin, TransformerMixin, BaseEstimato
         return tags
 
 
-class RobustNormalVariate(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class RobustNormalVariate(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Robust normal variate: centre each spectrum by its median, scale by its IQR.
 
     Every spectrum (row of ``X``) is centred by its median and divided by its
@@ -298,7 +303,7 @@ def _check_reference_separable(reference, basis, order):
 
 
 class MultiplicativeScatterCorrection(
-    OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
 ):
     """Multiplicative scatter correction against a reference spectrum.
 
@@ -430,7 +435,7 @@ class MultiplicativeScatterCorrection(
 
 
 class ExtendedMultiplicativeScatterCorrection(
-    OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
 ):
     """Extended multiplicative scatter correction with a polynomial baseline.
 

@@ -8,9 +8,10 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from skl_nirs.utils._compat import StrOptions, _check_feature_names_in, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
-class RangeCut(TransformerMixin, BaseEstimator):
+class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Keep the wavelengths of a window of the spectra.
 
     The window is given by its bounds `start` and `stop`, either as column

@@ -7,9 +7,12 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
-class GaussianFilter(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class GaussianFilter(
+    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+):
     """Gaussian smoothing (or derivative of a Gaussian) of each spectrum.
 
     Each spectrum is convolved along the wavelength axis with a Gaussian of

@@ -1,0 +1,42 @@
+import pickle
+import warnings
+
+import joblib
+import pytest
+from sklearn.exceptions import InconsistentVersionWarning
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+
+import skl_nirs
+from skl_nirs.compose import ParallelBranches
+from skl_nirs.preprocessing import StandardNormalVariate
+from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.utils.discovery import all_estimators
+
+
+def test_same_version_loads_silently(spectra, tmp_path):
+    X, y = spectra
+    model = make_pipeline(StandardNormalVariate(), Ridge()).fit(X, y)
+    joblib.dump(model, tmp_path / "model.joblib")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        joblib.load(tmp_path / "model.joblib")
+
+
+def test_other_version_warns_with_both_versions(spectra, monkeypatch):
+    X, _ = spectra
+    model = ParallelBranches([("snv", StandardNormalVariate())]).fit(X)
+    saved = pickle.dumps(model)
+    saved_version = skl_nirs.__version__
+    monkeypatch.setattr(skl_nirs, "__version__", "9.9.9")
+    with pytest.warns(InconsistentVersionWarning) as record:
+        pickle.loads(saved)
+    texts = [str(w.message) for w in record]
+    for name in ("ParallelBranches", "StandardNormalVariate"):
+        expected = f"{name} saved with skl_nirs {saved_version} into skl_nirs 9.9.9"
+        assert any(expected in text for text in texts), texts
+
+
+@pytest.mark.parametrize("name, cls", all_estimators())
+def test_every_estimator_records_its_version(name, cls):
+    assert issubclass(cls, VersionedPickleMixin)
