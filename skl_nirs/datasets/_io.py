@@ -57,13 +57,13 @@ def _columns_getter(columns):
 @validate_params(
     {
         "path": [str, os.PathLike],
-        "target": [str, list],
+        "target": [str, list, None],
         "delimiter": [str],
         "as_frame": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
-def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
+def load_spectra_csv(path, *, target=None, delimiter=",", as_frame=False):
     r"""Load spectra and their reference values from a CSV file.
 
     The file has a header row and one row per sample. Columns whose header is
@@ -76,10 +76,11 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
     path : str or path-like
         The CSV file, read as UTF-8 (a leading byte-order mark is skipped).
 
-    target : str or list of str
+    target : str, list of str or None, default=None
         Header of the target column, or a list of headers for several targets.
         A target column is never taken as a wavelength, even if its header is
-        a number.
+        a number. ``None`` reads spectra only (``y`` is ``None``), e.g. new
+        spectra to predict.
 
     delimiter : str, default=","
         The one-character field separator, for example ``";"`` or ``"\t"``.
@@ -95,12 +96,13 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
     X : ndarray or DataFrame of shape (n_samples, n_wavelengths)
         The spectra, float64, columns in file order.
 
-    y : ndarray or Series of shape (n_samples,), or (n_samples, n_targets)
-        The targets: one-dimensional when ``target`` is a str, two-dimensional
-        when it is a list. A target column whose values are all numbers is
-        float64; otherwise its values are kept as str in an object array (class
-        labels). With several target columns, ``y`` is float64 if all of them
-        are numeric and an object array of str otherwise.
+    y : ndarray or Series of shape (n_samples,) or (n_samples, n_targets), or None
+        The targets, ``None`` when ``target`` is ``None``. One-dimensional when
+        ``target`` is a str, two-dimensional when it is a list. A target column
+        whose values are all numbers is float64; otherwise its values are kept
+        as str in an object array (class labels). With several target columns,
+        ``y`` is float64 if all of them are numeric and an object array of str
+        otherwise.
 
     wavelengths : ndarray of shape (n_wavelengths,)
         The numeric column headers, float64, in file order.
@@ -154,8 +156,10 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
     >>> grades
     array(['high', 'low'], dtype=object)
     """
-    targets = [target] if isinstance(target, str) else list(target)
-    if not targets or not all(isinstance(name, str) for name in targets):
+    targets = [] if target is None else [target] if isinstance(target, str) else target
+    if target is not None and (
+        not targets or not all(isinstance(name, str) for name in targets)
+    ):
         raise ValueError(
             "The 'target' parameter must be a str or a non-empty list of str. "
             f"Got {target!r} instead."
@@ -239,7 +243,9 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
     except ValueError:
         y = np.empty((len(references), len(targets)), dtype=object)
         y[...] = references
-    if isinstance(target, str):
+    if target is None:
+        y = None
+    elif isinstance(target, str):
         y = y[:, 0]
     wavelengths = np.asarray(wavelengths, dtype=np.float64)
 
@@ -249,9 +255,10 @@ def load_spectra_csv(path, *, target, delimiter=",", as_frame=False):
         # column names as written in the file: scikit-learn keeps string names
         columns = [header[column].strip() for column in wavelength_columns]
         X = pd.DataFrame(X, columns=pd.Index(columns, name="wavelength"))
-        y = (
-            pd.Series(y, name=target)
-            if y.ndim == 1
-            else pd.DataFrame(y, columns=targets)
-        )
+        if y is not None:
+            y = (
+                pd.Series(y, name=target)
+                if y.ndim == 1
+                else pd.DataFrame(y, columns=targets)
+            )
     return X, y, wavelengths

@@ -244,3 +244,12 @@ def test_target_is_keyword_only(tmp_path):
     path = _write(tmp_path, HEADER + ROWS)
     with pytest.raises(TypeError, match="positional"):
         load_spectra_csv(path, "protein")
+
+
+def test_spectra_only(tmp_path):
+    path = _write(tmp_path, HEADER + ROWS)
+    X, y, wavelengths = load_spectra_csv(path)
+    assert y is None
+    assert_array_equal(wavelengths, [1100, 1102, 1104])
+    # without a target, a numeric-looking target header is a wavelength again
+    assert X.shape == (2, 3)
