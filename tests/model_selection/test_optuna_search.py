@@ -374,3 +374,11 @@ def test_y_required(spectra):
     X, _ = spectra
     with pytest.raises(ValueError, match="requires y to be passed"):
         _pls_search().fit(X)
+
+
+def test_verbose_prints_plan_and_progress(spectra, capsys):
+    X, y = spectra
+    _pls_search(n_trials=3, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "[OptunaSearchCV] sequential (n_jobs=1); 9 tasks" in out
+    assert "[OptunaSearchCV] 3 trials" in out
