@@ -98,14 +98,16 @@ def max_overlap(rows):
 
 
 class FailingRegressor(RegressorMixin, BaseEstimator):
-    """A mean regressor whose fit raises when ``fail`` is set."""
+    """A mean regressor whose fit raises if ``fail``, or on fewer than
+    ``fail_below_n`` samples."""
 
-    def __init__(self, fail=False, offset=0.0):
+    def __init__(self, fail=False, offset=0.0, fail_below_n=0):
         self.fail = fail
         self.offset = offset
+        self.fail_below_n = fail_below_n
 
     def fit(self, X, y):
-        if self.fail:
+        if self.fail or len(X) < self.fail_below_n:
             raise ZeroDivisionError("the probe failed on purpose")
         self.mean_ = np.mean(y) + self.offset
         return self

@@ -62,7 +62,8 @@ def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
     Returns ``(output, fitted_estimator, seconds)``, or ``(exception, None,
     seconds)`` when the branch failed and ``on_error="warn"``. On all rows,
     ``output`` is the transform output when ``method == "transform"`` (else
-    ``None``); on a fold, it is the ``method`` output for the ``test`` rows.
+    ``None``, and ``method`` is ``None``); on a fold, it is the ``method``
+    output for the ``test`` rows.
     """
     start = time.perf_counter()
     limit_n_jobs(estimator)
@@ -528,8 +529,8 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 for train, test in splits:
                     tasks.append((name, clone(estimator), X, y, train, test, method))
                     owners.append(name)
-            full_method = "transform" if method == "transform" and need_output else ""
-            tasks.append((name, clone(estimator), X, y, None, None, full_method))
+            output = "transform" if method == "transform" and need_output else None
+            tasks.append((name, clone(estimator), X, y, None, None, output))
             owners.append(name)
 
         runner = BudgetedParallel(
@@ -542,7 +543,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 names=owners,
             )
         self.parallel_plan_ = runner.plan
-        self._collect(X, tasks, results, splits)
+        outputs = self._collect(X, tasks, results)
         if self.verbose:
             print(f"[ParallelBranches] {format_plan(self.parallel_plan_)}")
             for name, seconds in self.branch_fit_times_.items():
@@ -551,8 +552,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         if not need_output:
             self.final_estimator_ = None
             return None
-        X_out = self._concatenate(X, self._fit_outputs)
-        del self._fit_outputs
+        X_out = self._concatenate(X, outputs)
         if self.final_estimator is None:
             self.final_estimator_ = None
         else:
@@ -575,8 +575,8 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             )
         return splits
 
-    def _collect(self, X, tasks, results, splits):
-        """Gather the task results into the fitted attributes."""
+    def _collect(self, X, tasks, results):
+        """Set the fitted attributes from the task results; return the outputs."""
         self.branch_fit_times_ = {}
         self.branch_errors_ = {}
         fitted, outputs, folds = {}, {}, {}
@@ -603,6 +603,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 FitFailedWarning,
                 stacklevel=4,
             )
+        for name in self.branch_errors_:  # a branch with any failed task is dropped
+            fitted.pop(name, None)
+            outputs.pop(name, None)
+            folds.pop(name, None)
         if self.branch_errors_ and not fitted:
             raise ValueError(
                 f"Every branch failed: {self.branch_errors_}. Set on_error='raise' "
@@ -646,7 +650,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             for name, method in self.stack_method_.items()
             if name not in self.branch_errors_
         }
-        self._fit_outputs = outputs
+        return outputs
 
     def _prediction_names(self, estimator, method, width):
         classes = getattr(self, "classes_", getattr(estimator, "classes_", None))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from _probes import (
     DyingTransformer,
+    FailingRegressor,
     FailingTransformer,
     RecordingTransformer,
 )
@@ -466,3 +467,16 @@ def test_bad_data(spectra):
         stack.predict(X[0])
     with pytest.raises(ValueError, match="Input X contains NaN"):
         _stack().fit(np.where(X > 0.5, np.nan, X), y)
+
+
+def test_a_branch_failing_on_one_fold_is_dropped_whole(spectra):
+    X, y = spectra
+    # fails on the training folds that lack the last rows, but not on all rows
+    failing = FailingRegressor(fail_below_n=40)
+    union = ParallelBranches(
+        [("ridge", Ridge()), ("flaky", failing)], cv=4, on_error="warn"
+    )
+    with pytest.warns(FitFailedWarning, match="Branch 'flaky'"):
+        out = union.fit_transform(X, y)
+    assert out.shape == (40, 1) and np.isfinite(out).all()
+    assert union.named_branches_["flaky"] == "drop"
