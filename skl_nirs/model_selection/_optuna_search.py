@@ -462,6 +462,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 "batch finished."
             )
         out = [fold for t in trials for fold in t.user_attrs[_FOLDS]]
+        # once for the whole search, as GridSearchCV: raise only if all failed
+        _warn_or_raise_about_fit_failures(out, self.error_score)
         results = self._format_results(
             [space.candidate(t.params) for t in trials], self.n_splits_, out
         )
@@ -513,7 +515,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 tasks,
                 names=[name for name in names for _ in folds],
             )
-            _warn_or_raise_about_fit_failures(out, self.error_score)
             if callable(self.scoring):
                 _insert_error_scores(out, self.error_score)
             out = [{key: _plain(fold.get(key)) for key in _FOLD_KEYS} for fold in out]

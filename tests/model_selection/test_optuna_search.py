@@ -250,15 +250,16 @@ def test_error_score(spectra):
         OptunaSearchCV(
             FailingRegressor(), space, n_trials=4, error_score="raise", random_state=0
         ).fit(X, y)
+    both = optuna.samplers.BruteForceSampler(seed=0)  # tries fail=True and False
     with pytest.warns(FitFailedWarning, match="fits failed out of a total of"):
         search = OptunaSearchCV(
-            FailingRegressor(), space, n_trials=4, cv=3, error_score=-99.0
+            FailingRegressor(), space, cv=3, error_score=-99.0, sampler=both
         ).fit(X, y)
     failed = [p["fail"] for p in search.cv_results_["params"]].index(True)
     assert search.cv_results_["mean_test_score"][failed] == -99.0
     assert search.best_params_ == {"fail": False}
     with pytest.warns(FitFailedWarning):
-        search = OptunaSearchCV(FailingRegressor(), space, n_trials=4, cv=3).fit(X, y)
+        search = OptunaSearchCV(FailingRegressor(), space, cv=3, sampler=both).fit(X, y)
     states = {t.params["fail"]: t.state for t in search.study_.trials}
     assert states[True] == optuna.trial.TrialState.FAIL
     assert states[False] == optuna.trial.TrialState.COMPLETE
@@ -382,3 +383,17 @@ def test_verbose_prints_plan_and_progress(spectra, capsys):
     out = capsys.readouterr().out
     assert "[OptunaSearchCV] sequential (n_jobs=1); 9 tasks" in out
     assert "[OptunaSearchCV] 3 trials" in out
+
+
+def test_a_batch_of_failures_does_not_end_the_search(spectra):
+    X, y = spectra
+    # the first batch holds only failing candidates; later ones succeed
+    space = {"fail": [True, False]}
+    sampler = optuna.samplers.BruteForceSampler(seed=0)
+    with pytest.warns(FitFailedWarning, match="3 fits failed out of a total of 6"):
+        search = OptunaSearchCV(
+            FailingRegressor(), space, n_trials=2, cv=3, batch_size=1, sampler=sampler
+        ).fit(X, y)
+    assert search.best_params_ == {"fail": False}
+    with pytest.raises(ValueError, match="All the 3 fits failed"):
+        OptunaSearchCV(FailingRegressor(fail=True), {"offset": [0.0]}, cv=3).fit(X, y)
