@@ -177,7 +177,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     n_jobs : int, default=None
         Number of branch tasks run in parallel. ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-        Small work runs sequentially (see ``parallel_plan_``).
+        Small work runs sequentially (see ``parallel_plan_``). Results do not
+        depend on it (up to the floating-point rounding of BLAS, whose thread
+        count may differ).
 
     on_error : {"raise", "warn"}, default="raise"
         ``"raise"``: an exception in a branch is raised again, with its type kept

@@ -39,6 +39,8 @@ _FOLDS = "skl_nirs:folds"
 _REUSED = "skl_nirs:reused_from"
 _OBJECTIVE = "skl_nirs:objective"
 _N_SPLITS = "skl_nirs:n_splits"
+# SQLAlchemy errors raised when two processes create one storage or study at once
+_CREATION_RACES = ("IntegrityError", "ProgrammingError", "DuplicatedStudyError")
 _FOLD_KEYS = (
     "test_scores",
     "train_scores",
@@ -131,7 +133,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
     n_jobs : int, default=None
         Number of (candidate, fold) fits run in parallel, within the CPU budget
-        (see ``parallel_plan_``). Results do not depend on it.
+        (see ``parallel_plan_``). Results do not depend on it (up to the
+        floating-point rounding of BLAS, whose thread count may differ).
 
     batch_size : int, default=8
         Candidates asked from Optuna at once (TPE's constant liar keeps them
@@ -361,20 +364,27 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             if self.pruner is None
             else copy.deepcopy(self.pruner)
         )
-        try:
-            study = optuna.create_study(
-                storage=self.storage,
-                study_name=self.study_name,
-                sampler=sampler,
-                pruner=pruner,
-                direction="maximize",
-                load_if_exists=self.storage is not None,
-            )
-        except Exception as exc:
-            raise ValueError(
-                f"storage={self.storage!r} could not be opened: "
-                f"{type(exc).__name__}: {exc}"
-            ) from exc
+        for attempt in range(4):
+            try:
+                study = optuna.create_study(
+                    storage=self.storage,
+                    study_name=self.study_name,
+                    sampler=sampler,
+                    pruner=pruner,
+                    direction="maximize",
+                    load_if_exists=self.storage is not None,
+                )
+                break
+            except Exception as exc:
+                # Processes starting together on a new RDB storage race to create
+                # its tables (or the study); the losers find them on a retry.
+                if type(exc).__name__ in _CREATION_RACES and attempt < 3:
+                    time.sleep(0.2 * (attempt + 1))
+                    continue
+                raise ValueError(
+                    f"storage={self.storage!r} could not be opened: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
         if study.direction != optuna.study.StudyDirection.MAXIMIZE:
             raise ValueError(
                 f"Study {study.study_name!r} in storage is set to "

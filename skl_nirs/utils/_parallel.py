@@ -19,6 +19,7 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 
 import os
 from contextlib import ExitStack
+from multiprocessing import current_process
 from contextvars import ContextVar
 
 from joblib import effective_n_jobs
@@ -121,11 +122,17 @@ def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
         budget, owner = outer_share, "share of an outer skl_nirs worker"
     elif backend.nesting_level:
         budget, owner = 1, "inside another library's parallel worker"
+    elif backend_name in _PROCESS_BACKENDS and current_process().daemon:
+        # a daemon process (e.g. running a Dask task) cannot start loky workers
+        budget, owner = 1, "daemon process"
     else:
         budget, owner = effective_n_jobs(-1), "outermost call"
 
     requested = n_jobs if n_jobs is not None else context_n_jobs
-    requested = 1 if requested in (None, 1) else backend.effective_n_jobs(requested)
+    if requested in (None, 1):
+        requested = 1
+    elif budget > 1:  # (a daemon's loky backend would warn when asked)
+        requested = backend.effective_n_jobs(requested)
     n_workers = max(1, min(requested, n_tasks, budget))
     if requested == 1:
         reason = "n_jobs=1"

@@ -47,11 +47,7 @@ def _load(storage, study_name):
 
 @pytest.mark.timeout(240)
 def test_two_processes_share_one_study(storage, tmp_path):
-    # Optuna's advice for RDB storages: create the study (and schema) once
-    # before starting the workers, e.g. with `optuna create-study`.
-    optuna.create_study(
-        storage=make_storage(storage), study_name="shared", direction="maximize"
-    )
+    # both processes create the storage and the study: one of them retries
     outs = [tmp_path / "first.json", tmp_path / "second.json"]
     processes = [_launch(storage, "shared", 20, out, sleep=0.01) for out in outs]
     assert [p.wait() for p in processes] == [0, 0]

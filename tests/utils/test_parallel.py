@@ -150,3 +150,24 @@ def test_nested_call_in_our_worker_gets_the_share(parallel_small_work):
     share = runner.plan["inner_n_jobs"]
     expected_workers = min(2, share)
     assert all(workers == expected_workers for workers, _ in plans)
+
+
+def _plan_in_daemon(queue):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan = BudgetedParallel(-1, n_tasks=4, work_bytes=2**40).plan
+    queue.put((plan["sequential_reason"], [str(w.message) for w in caught]))
+
+
+def test_daemon_processes_run_sequentially_without_warnings():
+    # e.g. a search submitted as a Dask task runs in a daemon process
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_plan_in_daemon, args=(queue,), daemon=True)
+    process.start()
+    reason, caught = queue.get(timeout=60)
+    process.join()
+    assert reason == "CPU budget of 1 core (daemon process)"
+    assert caught == []
