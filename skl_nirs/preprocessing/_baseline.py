@@ -4,17 +4,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import solveh_banded
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
+from skl_nirs.preprocessing._base import _SpectraTransformer
 from skl_nirs.preprocessing._utils import _legendre_basis
-from skl_nirs.utils._compat import Interval, _fit_context
-from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.utils._compat import Interval
 
 
-class Detrend(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class Detrend(_SpectraTransformer):
     """Subtract a least-squares polynomial baseline from each spectrum.
 
     A polynomial of degree ``order`` along the wavelength axis is fitted to
@@ -77,49 +73,11 @@ class Detrend(
     def __init__(self, order=2):
         self.order = order
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the spectra and record their number of wavelengths.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        validate_data(self, X, dtype=FLOAT_DTYPES)
-        return self
-
-    def transform(self, X):
-        """Subtract the least-squares polynomial of each spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Detrended spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Subtract the least-squares polynomial of each spectrum."""
         basis = _legendre_basis(X.shape[1], self.order, X.dtype)
         X_new = (X @ basis) @ basis.T
         return np.subtract(X, X_new, out=X_new)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _second_difference_bands(n_features):
@@ -147,9 +105,7 @@ def _second_difference_bands(n_features):
 _ALS_CHUNK_VALUES = 1 << 18
 
 
-class AsymmetricLeastSquares(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class AsymmetricLeastSquares(_SpectraTransformer):
     """Remove an asymmetric least-squares baseline from each spectrum.
 
     The baseline ``z`` of a spectrum ``x`` minimises the weighted penalised
@@ -231,41 +187,8 @@ class AsymmetricLeastSquares(
         self.p = p
         self.n_iter = n_iter
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the spectra and record their number of wavelengths.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        validate_data(self, X, dtype=FLOAT_DTYPES)
-        return self
-
-    def transform(self, X):
-        """Subtract the asymmetric least-squares baseline of each spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Spectra minus their baselines.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Subtract the asymmetric least-squares baseline of each spectrum."""
         n_samples, n_features = X.shape
         penalty = self.lam * _second_difference_bands(n_features)
         chunk = max(1, _ALS_CHUNK_VALUES // n_features)
@@ -306,8 +229,3 @@ class AsymmetricLeastSquares(
             if active.size == 0:
                 break
         return baseline
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -3,11 +3,9 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
-from skl_nirs.utils._compat import Interval, _fit_context
-from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.preprocessing._base import _SpectraTransformer
+from skl_nirs.utils._compat import Interval
 
 
 def _check_reflectance(X, min_reflectance):
@@ -30,9 +28,7 @@ def _check_reflectance(X, min_reflectance):
         )
 
 
-class ReflectanceToAbsorbance(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class ReflectanceToAbsorbance(_SpectraTransformer):
     """Convert reflectance spectra to absorbance: ``A = log10(1 / R)``.
 
     The apparent absorbance of diffuse reflectance spectra, which makes
@@ -96,42 +92,12 @@ class ReflectanceToAbsorbance(
     def __init__(self, min_reflectance=None):
         self.min_reflectance = min_reflectance
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check that the spectra are valid reflectances.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Reflectance spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        X = validate_data(self, X, dtype=FLOAT_DTYPES)
+    def _fit(self, X):
+        """Check that the spectra are valid reflectances."""
         _check_reflectance(X, self.min_reflectance)
-        return self
 
-    def transform(self, X):
-        """Convert reflectance to absorbance.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Reflectance spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Absorbance spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Convert reflectance to absorbance."""
         _check_reflectance(X, self.min_reflectance)
         if self.min_reflectance is None:
             X_new = np.log10(X)
@@ -143,5 +109,4 @@ class ReflectanceToAbsorbance(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

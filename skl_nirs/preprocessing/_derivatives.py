@@ -5,16 +5,12 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.ndimage import correlate1d
 from scipy.signal import savgol_filter
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
-from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
-from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.preprocessing._base import _SpectraTransformer
+from skl_nirs.utils._compat import Interval, StrOptions
 
 
-class SavitzkyGolay(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class SavitzkyGolay(_SpectraTransformer):
     """Savitzky-Golay smoothing or derivative of each spectrum.
 
     Fits a polynomial of degree ``polyorder`` by least squares to each window
@@ -102,24 +98,8 @@ class SavitzkyGolay(
         self.delta = delta
         self.mode = mode
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters against the spectra.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        X = validate_data(self, X, dtype=FLOAT_DTYPES)
+    def _fit(self, X):
+        """Check the parameters against the spectra."""
         if self.polyorder >= self.window_length:
             raise ValueError(
                 f"polyorder={self.polyorder} must be less than "
@@ -132,23 +112,9 @@ class SavitzkyGolay(
                 "fits the edges on one whole window. Use a shorter window or "
                 "another mode."
             )
-        return self
 
-    def transform(self, X):
-        """Smooth or differentiate each spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Filtered spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Smooth or differentiate each spectrum."""
         return savgol_filter(
             X,
             self.window_length,
@@ -158,11 +124,6 @@ class SavitzkyGolay(
             mode=self.mode,
             axis=1,
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _norris_williams_kernel(segment, gap, deriv):
@@ -183,9 +144,7 @@ def _norris_williams_kernel(segment, gap, deriv):
     return np.convolve(average, difference)
 
 
-class NorrisWilliams(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class NorrisWilliams(_SpectraTransformer):
     """Norris-Williams gap-segment derivative of each spectrum.
 
     Each spectrum is first smoothed by a centred moving average over
@@ -271,50 +230,15 @@ class NorrisWilliams(
         self.deriv = deriv
         self.mode = mode
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the parameters and the spectra.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        validate_data(self, X, dtype=FLOAT_DTYPES)
+    def _fit(self, X):
+        """Check the parameters and the spectra."""
         if self.segment % 2 == 0:
             raise ValueError(
                 f"segment must be odd so that the moving average is centred, "
                 f"got segment={self.segment}."
             )
-        return self
 
-    def transform(self, X):
-        """Differentiate each spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Gap-segment derivatives.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Differentiate each spectrum."""
         kernel = _norris_williams_kernel(self.segment, self.gap, self.deriv)
         return correlate1d(X, kernel, axis=1, mode=self.mode)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

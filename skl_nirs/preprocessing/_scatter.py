@@ -3,18 +3,15 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+from sklearn.utils.validation import FLOAT_DTYPES
 
+from skl_nirs.preprocessing._base import _SpectraTransformer
 from skl_nirs.preprocessing._utils import _is_zero_scale, _legendre_basis
-from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
-from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.utils._compat import Interval, StrOptions
 
 
-class StandardNormalVariate(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class StandardNormalVariate(_SpectraTransformer):
     """Standard normal variate: centre and scale each spectrum on its own.
 
     Every spectrum (row of ``X``) is centred by its mean and divided by its
@@ -73,41 +70,8 @@ class StandardNormalVariate(
     def __init__(self):
         pass
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the spectra and record their number of wavelengths.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        validate_data(self, X, dtype=FLOAT_DTYPES)
-        return self
-
-    def transform(self, X):
-        """Centre and scale each spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Corrected spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Centre and scale each spectrum."""
         mean = X.mean(axis=1)
         X_new = X - mean[:, np.newaxis]
         std = np.sqrt(np.einsum("ij,ij->i", X_new, X_new) / X.shape[1])
@@ -115,15 +79,8 @@ class StandardNormalVariate(
         X_new /= std[:, np.newaxis]
         return X_new
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
-
-class RobustNormalVariate(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class RobustNormalVariate(_SpectraTransformer):
     """Robust normal variate: centre each spectrum by its median, scale by its IQR.
 
     Every spectrum (row of ``X``) is centred by its median and divided by its
@@ -180,41 +137,8 @@ class RobustNormalVariate(
     def __init__(self):
         pass
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the spectra and record their number of wavelengths.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        validate_data(self, X, dtype=FLOAT_DTYPES)
-        return self
-
-    def transform(self, X):
-        """Centre each spectrum by its median and scale it by its IQR.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Corrected spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Centre each spectrum by its median and scale it by its IQR."""
         quartiles = np.percentile(X, [25, 50, 75], axis=1)
         q1, median, q3 = quartiles.astype(X.dtype, copy=False)
         iqr = q3 - q1
@@ -222,11 +146,6 @@ class RobustNormalVariate(
         X_new = X - median[:, np.newaxis]
         X_new /= iqr[:, np.newaxis]
         return X_new
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 def _check_reference(estimator, X):
@@ -302,9 +221,7 @@ def _check_reference_separable(reference, basis, order):
         )
 
 
-class MultiplicativeScatterCorrection(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class MultiplicativeScatterCorrection(_SpectraTransformer):
     """Multiplicative scatter correction against a reference spectrum.
 
     Each spectrum ``x`` is regressed on the reference spectrum ``m`` by least
@@ -379,24 +296,8 @@ class MultiplicativeScatterCorrection(
     def __init__(self, reference="mean"):
         self.reference = reference
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Compute or check the reference spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Training spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        X = validate_data(self, X, dtype=FLOAT_DTYPES)
+    def _fit(self, X):
+        """Compute or check the reference spectrum."""
         n_features = X.shape[1]
         if n_features < 2:
             raise ValueError(
@@ -408,35 +309,14 @@ class MultiplicativeScatterCorrection(
         basis = _legendre_basis(n_features, 0, reference.dtype)
         _check_reference_separable(reference, basis, 0)
         self.reference_ = reference
-        return self
 
-    def transform(self, X):
-        """Correct each spectrum against the reference.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Corrected spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Correct each spectrum against the reference."""
         basis = _legendre_basis(X.shape[1], 0, X.dtype)
         return _fit_scatter(X, basis, self.reference_.astype(X.dtype, copy=False))
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
-
-class ExtendedMultiplicativeScatterCorrection(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class ExtendedMultiplicativeScatterCorrection(_SpectraTransformer):
     """Extended multiplicative scatter correction with a polynomial baseline.
 
     Each spectrum ``x`` is fitted by least squares as a multiple of the
@@ -524,24 +404,8 @@ class ExtendedMultiplicativeScatterCorrection(
         self.order = order
         self.reference = reference
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Compute or check the reference spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Training spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        X = validate_data(self, X, dtype=FLOAT_DTYPES)
+    def _fit(self, X):
+        """Compute or check the reference spectrum."""
         n_features = X.shape[1]
         if n_features < self.order + 2:
             raise ValueError(
@@ -553,27 +417,8 @@ class ExtendedMultiplicativeScatterCorrection(
         basis = _legendre_basis(n_features, self.order, reference.dtype)
         _check_reference_separable(reference, basis, self.order)
         self.reference_ = reference
-        return self
 
-    def transform(self, X):
-        """Correct each spectrum against the reference and the baseline.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Corrected spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Correct each spectrum against the reference and the baseline."""
         basis = _legendre_basis(X.shape[1], self.order, X.dtype)
         return _fit_scatter(X, basis, self.reference_.astype(X.dtype, copy=False))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -3,16 +3,12 @@
 from numbers import Integral, Real
 
 from scipy.ndimage import gaussian_filter1d
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
-from skl_nirs.utils._compat import Interval, StrOptions, _fit_context
-from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.preprocessing._base import _SpectraTransformer
+from skl_nirs.utils._compat import Interval, StrOptions
 
 
-class GaussianFilter(
-    VersionedPickleMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
-):
+class GaussianFilter(_SpectraTransformer):
     """Gaussian smoothing (or derivative of a Gaussian) of each spectrum.
 
     Each spectrum is convolved along the wavelength axis with a Gaussian of
@@ -88,41 +84,8 @@ class GaussianFilter(
         self.mode = mode
         self.truncate = truncate
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Check the spectra and record their number of wavelengths.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            Fitted transformer.
-        """
-        validate_data(self, X, dtype=FLOAT_DTYPES)
-        return self
-
-    def transform(self, X):
-        """Smooth each spectrum.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_wavelengths)
-            Filtered spectra.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+    def _transform(self, X):
+        """Smooth each spectrum."""
         return gaussian_filter1d(
             X,
             self.sigma,
@@ -131,8 +94,3 @@ class GaussianFilter(
             mode=self.mode,
             truncate=self.truncate,
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
