@@ -97,9 +97,7 @@ def main():
         f"\n{n_trials} trials, medians of {repeats}: one process {t1:.1f} s, "
         f"two processes sharing a JournalStorage study {t2:.1f} s"
     )
-    print(
-        f"ratio {ratio:.2f} (target <= 0.65): {'PASS' if ratio <= 0.65 else 'FAIL'}"
-    )
+    print(f"ratio {ratio:.2f} (target <= 0.65): {'PASS' if ratio <= 0.65 else 'FAIL'}")
 
 
 if __name__ == "__main__":

@@ -185,9 +185,14 @@ def load_spectra_csv(path, *, target=None, delimiter=",", as_frame=False):
         target_columns = []
         for name in targets:
             if name not in header:
+                hint = ""
+                if len(header) == 1:
+                    others = [d for d in ";\t|," if d != delimiter and d in header[0]]
+                    if others:
+                        hint = f" Is the delimiter {others[0]!r}? Set delimiter."
                 raise ValueError(
                     f"Target column {name!r} not found in the header of "
-                    f"{os.fspath(path)!r}."
+                    f"{os.fspath(path)!r}.{hint}"
                 )
             if header.count(name) > 1:
                 raise ValueError(

@@ -19,8 +19,8 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 
 import os
 from contextlib import ExitStack
-from multiprocessing import current_process
 from contextvars import ContextVar
+from multiprocessing import current_process
 
 from joblib import effective_n_jobs
 from joblib.externals.loky.process_executor import BrokenProcessPool

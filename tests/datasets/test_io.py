@@ -253,3 +253,11 @@ def test_spectra_only(tmp_path):
     assert_array_equal(wavelengths, [1100, 1102, 1104])
     # without a target, a numeric-looking target header is a wavelength again
     assert X.shape == (2, 3)
+
+
+def test_wrong_delimiter_gets_a_hint(tmp_path):
+    path = _write(tmp_path, (HEADER + ROWS).replace(",", ";"))
+    with pytest.raises(ValueError, match="Is the delimiter ';'\\? Set delimiter"):
+        load_spectra_csv(path, target="protein")
+    X, y, _ = load_spectra_csv(path, target="protein", delimiter=";")
+    assert X.shape == (2, 3)
