@@ -10,6 +10,7 @@ out of fold, ``OptunaSearchCV`` tunes the best one, ``joblib`` saves it.
 import argparse
 import csv
 import math
+import os
 import sys
 import time
 import traceback
@@ -46,6 +47,58 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings as one line (``warnings.showwarning`` replacement)."""
     first = str(message).strip().splitlines()[0] if str(message).strip() else ""
     print(f"{PROG}: warning: {category.__name__}: {first}", file=sys.stderr)
+
+
+class _PipeSafe:
+    """A ``sys.stdout`` or ``sys.stderr`` that survives a closed pipe.
+
+    ``skl-nirs fit ... | head -1`` closes the pipe while the work goes on: the
+    next write raises ``BrokenPipeError``. The wrapper swallows it and sends the
+    rest of the output to ``os.devnull``, so that the model and the report are
+    still saved. Other attributes (``isatty``, ``fileno``, ``encoding``) are the
+    wrapped stream's.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._devnull = None
+
+    def _broken(self):
+        try:
+            fd = self._stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            fd = None
+        if fd is not None:
+            # the file descriptor itself goes to devnull, so that the last flush
+            # of the interpreter at exit does not fail either
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+        else:
+            self._devnull = self._stream = open(os.devnull, "w")
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._broken()
+            return len(text)
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._broken()
+            self._stream.flush()
+
+    def close_devnull(self):
+        if self._devnull is not None:
+            self._devnull.close()
+
+    def __getattr__(self, name):
+        if name in ("_stream", "_devnull"):  # not set yet (copy, pickle)
+            raise AttributeError(name)
+        return getattr(self._stream, name)
 
 
 class _ProgressBar:
@@ -126,14 +179,103 @@ def _data_error(path, exc):
 _READ_ERRORS = (OSError, UnicodeDecodeError, ValueError, csv.Error)
 
 
-def _check_finite(path, X, wavelengths):
+def _number(name):
+    """A column header as a wavelength (a finite float), None if it is none.
+
+    The rule of :func:`~skl_nirs.datasets.load_spectra_csv`.
+    """
+    try:
+        value = float(name)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _csv_rows(path, delimiter):
+    """The header, the data rows and their line numbers in the file.
+
+    Blank lines are skipped and line numbers counted as
+    :func:`~skl_nirs.datasets.load_spectra_csv` does, so that data row ``i``
+    (0-based, the row ``i`` of ``X``) is on line ``lines[i]`` of the file.
+    """
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        reader = csv.reader(file, delimiter=delimiter)
+        rows, lines = [], []
+        for row in reader:
+            if row:
+                rows.append(row)
+                lines.append(reader.line_num)
+    header = [name.strip() for name in rows[0]]
+    return header, rows[1:], lines[1:]
+
+
+def _read_header(path, delimiter):
+    """The header row of a CSV file, stripped; None if it cannot be read."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            header = next(row for row in csv.reader(file, delimiter=delimiter) if row)
+    except (*_READ_ERRORS, StopIteration):
+        return None
+    return [name.strip() for name in header]
+
+
+def _cell(path, delimiter, row, column):
+    """Where data row ``row`` (0-based) and header ``column`` are in the file.
+
+    Returns ``"Line 7, column 'protein'"`` and the text of the cell, or, if the
+    file cannot be mapped again, ``"data row 6, column 'protein'"`` and None.
+    """
+    try:
+        header, rows, lines = _csv_rows(path, delimiter)
+        index = header.index(column)
+        return f"Line {lines[row]}, column {column!r}", rows[row][index].strip()
+    except (*_READ_ERRORS, IndexError):
+        return f"data row {row + 1}, column {column!r}", None
+
+
+def _check_finite(path, X, wavelengths, *, delimiter, target=None):
+    """Fail on nan or infinite spectrum values, naming the first one's file line."""
     bad = np.argwhere(~np.isfinite(X))
-    if bad.size:
-        row, column = bad[0]
-        raise _CommandError(
-            f"{path}: {len(bad)} missing (nan) or infinite spectrum values, the "
-            f"first in data row {row + 1}, column {wavelengths[column]:g}."
-        )
+    if not bad.size:
+        return
+    row, column = bad[0]
+    header = _read_header(path, delimiter) or []
+    # the header of the column: the number the loader read as this wavelength
+    name = next(
+        (
+            name
+            for name in header
+            if name != target and _number(name) == wavelengths[column]
+        ),
+        f"{wavelengths[column]:g}",
+    )
+    where, text = _cell(path, delimiter, row, name)
+    value = "" if text is None else f" ({text!r})"
+    total = f"; {len(bad)} missing or infinite values in all" if len(bad) > 1 else ""
+    raise _CommandError(f"{path}: {where}: not a finite number{value}{total}.")
+
+
+def _list_names(names, limit=8):
+    """``a, b, c`` for a few names, the first ``limit`` and a count for many."""
+    shown = [name if name else "''" for name in names[:limit]]
+    more = f", ... ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _note_ignored(args, path, header, used):
+    """List on stderr the columns that are neither wavelengths nor ``used``."""
+    if header is None:
+        return
+    ignored = [name for name in header if name not in used and _number(name) is None]
+    if not ignored:
+        return
+    s = "s" if len(ignored) > 1 else ""
+    hint = ""
+    if any(name[:1].isdigit() for name in ignored):
+        hint = " (a wavelength header must be a plain number, e.g. 1215.02)"
+    _note(
+        args, f"{path}: ignoring {len(ignored)} column{s}: {_list_names(ignored)}{hint}"
+    )
 
 
 def _load_training_csv(path, target, delimiter):
@@ -143,7 +285,7 @@ def _load_training_csv(path, target, delimiter):
         X, y, wavelengths = load_spectra_csv(path, target=target, delimiter=delimiter)
     except _READ_ERRORS as exc:
         raise _data_error(path, exc) from exc
-    _check_finite(path, X, wavelengths)
+    _check_finite(path, X, wavelengths, delimiter=delimiter, target=target)
     return X, y, wavelengths
 
 
@@ -157,15 +299,14 @@ def _read_spectra(path, *, delimiter=",", id_column=None):
     -------
     X : ndarray of shape (n_samples, n_wavelengths)
     wavelengths : ndarray of shape (n_wavelengths,)
+    header : list of str
     id_name : str or None
     ids : list of str or None
     """
     from skl_nirs.datasets import load_spectra_csv
 
     X, _, wavelengths = load_spectra_csv(path, delimiter=delimiter)
-    with open(path, newline="", encoding="utf-8-sig") as file:
-        rows = [row for row in csv.reader(file, delimiter=delimiter) if row]
-    header = [name.strip() for name in rows[0]]
+    header, rows, _ = _csv_rows(path, delimiter)
     if id_column is None:
         id_name = next((name for name in header if name.lower() == "id"), None)
     elif id_column in header:
@@ -173,9 +314,9 @@ def _read_spectra(path, *, delimiter=",", id_column=None):
     else:
         raise ValueError(f"Id column {id_column!r} not found in the header.")
     if id_name is None:
-        return X, wavelengths, None, None
+        return X, wavelengths, header, None, None
     index = header.index(id_name)
-    return X, wavelengths, id_name, [row[index] for row in rows[1:]]
+    return X, wavelengths, header, id_name, [row[index] for row in rows]
 
 
 def _check_writable(path, what):
@@ -488,9 +629,50 @@ def _format_params(params):
     return ", ".join(f"{key}={value(v)}" for key, v in params.items())
 
 
-def _report_figure(path, *, X, y, wavelengths, task, rows, search, cv, title):
+def _no_preprocessing(preprocessing):
+    """Whether the preprocessing steps of a pipeline all are passthrough."""
+    return all(
+        step is None or (isinstance(step, str) and step == "passthrough")
+        for _, step in preprocessing.steps
+    )
+
+
+def _log_axis_in_plain_numbers(ax):
+    """Plain tick labels (0.5, 1, 2) on a log y axis, not 5×10⁻¹.
+
+    Over less than a factor 10 the axis stays linear: a log axis would have a
+    single labelled tick or none.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    values = np.concatenate(
+        [np.asarray(line.get_ydata(), dtype=np.float64) for line in ax.lines]
+        + [np.asarray(c.get_offsets())[:, 1] for c in ax.collections]
+    )
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0 or values.max() < 10 * values.min():
+        return
+    # limits on ticks 1, 2, 5 x 10^k, so that the best values, at the bottom,
+    # have a labelled tick below them
+    ticks = np.outer(10.0 ** np.arange(-30, 31), [1.0, 2.0, 5.0]).ravel()
+    below = ticks[ticks <= values.min() / 1.02]
+    above = ticks[ticks >= values.max() * 1.02]
+    low = below.max() if below.size else values.min() / 1.1
+    high = above.min() if above.size else values.max() * 1.1
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _report_figure(path, *, X, y, wavelengths, task, rows, search, cv, scores, title):
     """Save the report figure: spectra, preprocessing, predictions, leaderboard,
-    search history."""
+    search history.
+
+    ``scores`` is the text of the tuned model's cross-validated scores printed
+    on stdout (means over folds): the predictions panel shows the same.
+    """
     from matplotlib.figure import Figure
     from sklearn.base import clone
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -506,24 +688,33 @@ def _report_figure(path, *, X, y, wavelengths, task, rows, search, cv, title):
     metric, _ = _metric(task)
     figure = Figure(figsize=(14, 9), layout="constrained")
     grid = figure.add_gridspec(2, 3)
-    spectra_axes = [figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])]
+    best = search.best_estimator_
+    if _no_preprocessing(best[:-1]):
+        spectra_axes = [figure.add_subplot(grid[0, :2])]
+        plot_spectra(X, wavelengths, ax=spectra_axes[0])
+        spectra_axes[0].set_title("Spectra (preprocessing: none)")
+    else:
+        spectra_axes = [figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])]
+        plot_spectra(X, wavelengths, transformer=best[:-1], ax=spectra_axes)
+    for ax in spectra_axes:
+        if ax.get_xlabel() == "Wavelength":
+            ax.set_xlabel("Wavelength (nm)")
     predictions_ax = figure.add_subplot(grid[0, 2])
     leaderboard_ax = figure.add_subplot(grid[1, :2])
     history_ax = figure.add_subplot(grid[1, 2])
 
-    best = search.best_estimator_
-    plot_spectra(X, wavelengths, transformer=best[:-1], ax=spectra_axes)
     y_pred = cross_val_predict(clone(best), X, y, cv=cv)
     if task == "regression":
         plot_predictions(y, y_pred, ax=predictions_ax)
-        predictions_ax.set_title(
-            f"Tuned model, out of fold\n{predictions_ax.get_title()}"
-        )
     else:
         ConfusionMatrixDisplay.from_predictions(
             y, y_pred, ax=predictions_ax, colorbar=False
         )
-        predictions_ax.set_title("Tuned model, out of fold")
+    # the scores of stdout (means over the folds), not plot_predictions' pooled
+    # RMSE of all out-of-fold predictions, which differs a little
+    predictions_ax.set_title(
+        f"Tuned model, out-of-fold predictions\n{scores}, mean over folds"
+    )
     plot_leaderboard(
         [row["branch"] for row in rows],
         [row["score"] for row in rows],
@@ -536,7 +727,7 @@ def _report_figure(path, *, X, y, wavelengths, task, rows, search, cv, title):
         search, negate=task == "regression", ylabel=metric, ax=history_ax
     )
     if task == "regression":  # errors of poor candidates dwarf the good ones
-        history_ax.set_yscale("log")
+        _log_axis_in_plain_numbers(history_ax)
     history_ax.set_title(f"Tuning {rows[0]['branch']}")
     figure.suptitle(title)
     figure.savefig(path, dpi=100)
@@ -574,6 +765,7 @@ def _workflow(args, X, y, wavelengths, task, *, model_path, report_path, title):
     leader = rows[0]
     search = _tune(args, X, y, task, leader, spaces[leader["branch"]], cv)
     _, tuned = _tuned_scores(search, task)
+    model = _save_wavelengths(search.best_estimator_, X, wavelengths)
     metric, _ = _metric(task)
     print(
         f"Best branch {leader['branch']} tuned with {len(search.study_.trials)} "
@@ -582,11 +774,17 @@ def _workflow(args, X, y, wavelengths, task, *, model_path, report_path, title):
     )
     print(f"  parameters: {_format_params(search.best_params_)}")
     print(f"  pipeline:   {_one_line(repr(search.best_estimator_))}")
+    # the RangeCut records the wavelengths, for skl-nirs predict to check
+    print(
+        f"  saved as:   Pipeline([('wavelengths', RangeCut({len(wavelengths)} "
+        f"wavelengths, {_nm(wavelengths.min())}-{_nm(wavelengths.max())} nm)), "
+        "('model', pipeline)])"
+    )
     print("Parallel plans:")
     print(f"  branch comparison: {format_plan(union.parallel_plan_)}")
     print(f"  search:            {format_plan(search.parallel_plan_)}")
 
-    joblib.dump(search.best_estimator_, model_path)
+    joblib.dump(model, model_path)
     print(f"Saved the model to {model_path}")
     if report_path is not None:
         if not _have_matplotlib():
@@ -606,6 +804,7 @@ def _workflow(args, X, y, wavelengths, task, *, model_path, report_path, title):
                 rows=rows,
                 search=search,
                 cv=cv,
+                scores=tuned,
                 title=title,
             )
             print(f"Saved the report to {report_path}")
@@ -649,15 +848,11 @@ def _run_fit(args):
     if args.report is not None:
         _check_writable(args.report, "--report")
     X, y, wavelengths = _load_training_csv(args.spectra, args.target, args.delimiter)
-    task = args.task
-    if task == "auto":
-        task = "classification" if y.dtype == object else "regression"
-    elif task == "regression" and y.dtype == object:
-        example = next(v for v in y if _not_a_number(v))
-        raise _CommandError(
-            f"{args.spectra}: column {args.target!r} is not numeric (for example "
-            f"{example!r}); use --task classification for class labels."
-        )
+    header = _read_header(args.spectra, args.delimiter)
+    if header is not None:  # a sample id column is expected: not worth a note
+        ids = {name for name in header if name.lower() == "id"}
+        _note_ignored(args, args.spectra, header, {args.target, *ids})
+    task = _check_target(args, y)
     _check_cv(task, y, args.cv)
     _note(
         args,
@@ -685,34 +880,64 @@ def _not_a_number(value):
     return False
 
 
-def _run_predict(args):
-    import joblib
+# In auto mode, a target whose values are numbers but for a few typos ("n/a",
+# "12,5") is a regression target with errors, not class labels.
+_NUMERIC_SHARE = 0.9
 
+
+def _check_target(args, y):
+    """The task (--task, or guessed from the target) after checking the target."""
+    task = args.task
+    if y.dtype == object:
+        bad = [index for index, value in enumerate(y) if _not_a_number(value)]
+        share = 1 - len(bad) / len(y)
+        if task == "regression" or (task == "auto" and share >= _NUMERIC_SHARE):
+            where, _ = _cell(args.spectra, args.delimiter, bad[0], args.target)
+            count = (
+                f"{len(y) - len(bad)} of {len(y)} values are numbers"
+                if task == "auto"
+                else f"{len(bad)} of {len(y)} values are not numbers"
+            )
+            raise _CommandError(
+                f"{args.spectra}: {where}: target value {y[bad[0]]!r} is not a "
+                f"number ({count}); fix the file, or use --task classification "
+                "if the target holds class labels."
+            )
+        return "classification"
+    if task == "classification":
+        return task
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        where, text = _cell(args.spectra, args.delimiter, bad[0], args.target)
+        value = "" if text is None else f" ({text!r})"
+        raise _CommandError(
+            f"{args.spectra}: {where}: target value is not a finite number{value}."
+        )
+    return "regression"
+
+
+def _run_predict(args):
     if args.out != "-":
         _check_writable(args.out, "--out")
+    model = _load_model(args)
     try:
-        model = joblib.load(args.model)
-    except Exception as exc:
-        raise _CommandError(
-            f"{args.model}: cannot load a model: {_file_problem(exc)}"
-        ) from exc
-    if not hasattr(model, "predict"):
-        raise _CommandError(
-            f"{args.model}: holds a {type(model).__name__}, not a model with predict."
-        )
-    try:
-        X, wavelengths, id_name, ids = _read_spectra(
+        X, wavelengths, header, id_name, ids = _read_spectra(
             args.spectra, delimiter=args.delimiter, id_column=args.id_column
         )
     except _READ_ERRORS as exc:
         raise _data_error(args.spectra, exc) from exc
-    _check_finite(args.spectra, X, wavelengths)
-    expected = getattr(model, "n_features_in_", X.shape[1])
-    if expected != X.shape[1]:
-        raise _CommandError(
-            f"{args.spectra}: {X.shape[1]} wavelength columns, but the model "
-            f"{args.model} was fitted on {expected}."
-        )
+    _check_finite(args.spectra, X, wavelengths, delimiter=args.delimiter)
+    _note_ignored(args, args.spectra, header, {id_name})
+    model_wavelengths = _model_wavelengths(model)
+    if model_wavelengths is not None:
+        X = _match_wavelengths(args, X, wavelengths, model_wavelengths)
+    else:
+        expected = getattr(model, "n_features_in_", X.shape[1])
+        if expected != X.shape[1]:
+            raise _CommandError(
+                f"{args.spectra}: {X.shape[1]} wavelength columns, but the model "
+                f"{args.model} was fitted on {expected}."
+            )
     predictions = np.asarray(model.predict(X))
     if predictions.ndim == 2 and predictions.shape[1] == 1:
         predictions = predictions[:, 0]
@@ -733,6 +958,118 @@ def _run_predict(args):
             _write_predictions(file, header, ids, predictions, cell)
         _note(args, f"wrote {len(predictions)} predictions to {args.out}")
     return 0
+
+
+def _load_model(args):
+    """The model saved in ``args.model``, with one-line errors."""
+    import joblib
+
+    try:
+        model = joblib.load(args.model)
+    except OSError as exc:  # no such file, a folder, no permission
+        raise _CommandError(
+            f"{args.model}: cannot load a model: {_file_problem(exc)}"
+        ) from exc
+    except Exception as exc:
+        name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+        if name and all(part.isidentifier() for part in name.split(".")):
+            # a model needing a package that is not installed here
+            raise _CommandError(
+                f"{args.model}: cannot load the model: it needs the module "
+                f"{name!r}, which is not installed."
+            ) from exc
+        # anything else that is not a pickle: a CSV file, an image, a truncated
+        # file fails with whatever unpickling it as a pickle raised
+        detail = f" ({type(exc).__name__}: {_one_line(exc)})" if args.verbose else ""
+        raise _CommandError(
+            f"{args.model}: not a model file saved by {PROG} fit or joblib.dump"
+            f"{detail}."
+        ) from exc
+    if not hasattr(model, "predict"):
+        raise _CommandError(
+            f"{args.model}: holds a {type(model).__name__}, not a model with predict."
+        )
+    return model
+
+
+def _save_wavelengths(pipeline, X, wavelengths):
+    """The saved model: ``pipeline`` after a RangeCut that records the wavelengths.
+
+    The RangeCut keeps every wavelength; ``skl-nirs predict`` reads its
+    ``wavelengths`` to check (and reorder) the columns of new spectra.
+    """
+    from sklearn.pipeline import Pipeline
+
+    from skl_nirs.preprocessing import RangeCut
+
+    cut = RangeCut(
+        start=float(wavelengths.min()),
+        stop=float(wavelengths.max()),
+        by="wavelength",
+        wavelengths=np.asarray(wavelengths, dtype=np.float64),
+    ).fit(X)
+    # both steps are fitted: the Pipeline predicts without being fitted again
+    return Pipeline([("wavelengths", cut), ("model", pipeline)])
+
+
+def _model_wavelengths(model):
+    """The wavelengths a model saved by ``skl-nirs fit`` was fitted on, or None."""
+    from sklearn.pipeline import Pipeline
+
+    from skl_nirs.preprocessing import RangeCut
+
+    if not isinstance(model, Pipeline) or not model.steps:
+        return None
+    first = model.steps[0][1]
+    if not isinstance(first, RangeCut) or first.wavelengths is None:
+        return None
+    return np.asarray(first.wavelengths, dtype=np.float64).ravel()
+
+
+def _nm(value):
+    """A wavelength as the shortest text that reads back the same."""
+    return np.format_float_positional(value, trim="-")
+
+
+def _some_wavelengths(values, what):
+    """``1017.17 nm missing`` or ``30 wavelengths missing (1500, 1502, ... nm)``."""
+    if len(values) == 1:
+        return f"{_nm(values[0])} nm {what}"
+    shown = ", ".join(_nm(value) for value in values[:3])
+    more = ", ..." if len(values) > 3 else ""
+    return f"{len(values)} wavelengths {what} ({shown}{more} nm)"
+
+
+def _match_wavelengths(args, X, wavelengths, expected):
+    """The columns of ``X`` in the order of the model's wavelengths ``expected``.
+
+    Fails with one line when the file has other wavelengths than the model.
+    """
+    if np.array_equal(wavelengths, expected):
+        return X
+    in_file, in_model = set(wavelengths.tolist()), set(expected.tolist())
+    missing = [w for w in expected.tolist() if w not in in_file]
+    unexpected = [w for w in wavelengths.tolist() if w not in in_model]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(_some_wavelengths(missing, "missing"))
+        if unexpected:
+            parts.append(_some_wavelengths(unexpected, "unexpected"))
+        raise _CommandError(
+            f"{args.spectra}: wavelengths differ from the model's: "
+            f"{', '.join(parts)}; the model {args.model} was fitted on "
+            f"{len(expected)} wavelengths from {_nm(expected.min())} to "
+            f"{_nm(expected.max())} nm."
+        )
+    # the same wavelengths, in another order (loaded files have no duplicates)
+    position = {w: index for index, w in enumerate(wavelengths.tolist())}
+    _note(
+        args,
+        f"{args.spectra}: the wavelength columns are in another order than the "
+        "model's; reordered them.",
+    )
+    return X[:, [position[w] for w in expected.tolist()]]
 
 
 def _write_predictions(file, header, ids, predictions, cell):
@@ -831,7 +1168,9 @@ def _build_parser():
         epilog=f"Run '{PROG} COMMAND --help' for the options of a command.",
     )
     parser.add_argument("--version", action="version", version=_version())
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # not required: main() reports a missing command, and the unknown options
+    # of a command with the command's own usage (parse_known_args)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
         "demo",
@@ -873,8 +1212,9 @@ def _build_parser():
         "--task",
         choices=["auto", "regression", "classification"],
         default="auto",
-        help="auto: classification when the target is not numeric, else "
-        "regression (default: %(default)s)",
+        help="auto: regression when the target values are numbers, "
+        "classification when they are labels; a target of numbers but for a few "
+        "(under 10%%) is an error naming the first one (default: %(default)s)",
     )
     fit.add_argument(
         "--out",
@@ -903,7 +1243,9 @@ def _build_parser():
         help="predict with a saved model",
         description="Predict the spectra of a CSV file with a model saved by "
         f"'{PROG} fit' (or any joblib-saved scikit-learn model; load only files "
-        "you trust). The file may lack the target column.",
+        "you trust). The file may lack the target column. Its wavelength columns "
+        f"must be the ones the model was fitted on, in any order (for models saved "
+        f"by '{PROG} fit'; other models only check their number).",
     )
     predict.add_argument("model", metavar="MODEL.joblib", help="the saved model")
     predict.add_argument("spectra", metavar="SPECTRA.csv", help="spectra to predict")
@@ -928,7 +1270,22 @@ def _build_parser():
         help="field separator of the CSV file, or 'tab' (default: ',')",
     )
     predict.set_defaults(run=_run_predict)
+    parser.set_defaults(subparsers={"demo": demo, "fit": fit, "predict": predict})
     return parser
+
+
+def _parse(parser, argv):
+    """Parsed arguments; usage errors exit (SystemExit) with the right usage."""
+    args, unknown = parser.parse_known_args(argv)
+    # the parser of the command, if any, reports its unknown options
+    command_parser = args.subparsers.get(args.command, parser)
+    if unknown:
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command is None:
+        parser.error(
+            "the following arguments are required: COMMAND (demo, fit or predict)"
+        )
+    return args
 
 
 def _version():
@@ -958,9 +1315,25 @@ def main(argv=None):
     skl-nirs ...
     0
     """
+    # output to a closed pipe (skl-nirs fit ... | head -1) must not stop the work
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (
+        stream if stream is None else _PipeSafe(stream) for stream in streams
+    )
+    try:
+        return _main(argv)
+    finally:
+        for wrapper in (sys.stdout, sys.stderr):
+            if isinstance(wrapper, _PipeSafe):
+                wrapper.flush()
+                wrapper.close_devnull()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv):
     parser = _build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
     try:

@@ -189,7 +189,10 @@ def load_spectra_csv(path, *, target=None, delimiter=",", as_frame=False):
                 if len(header) == 1:
                     others = [d for d in ";\t|," if d != delimiter and d in header[0]]
                     if others:
-                        hint = f" Is the delimiter {others[0]!r}? Set delimiter."
+                        hint = (
+                            f" Is the delimiter {others[0]!r}? Pass it as delimiter "
+                            "(--delimiter on the command line)."
+                        )
                 raise ValueError(
                     f"Target column {name!r} not found in the header of "
                     f"{os.fspath(path)!r}.{hint}"

@@ -227,7 +227,10 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
-        return X[:, self.support_]
+        kept = np.flatnonzero(self.support_)
+        if kept[-1] - kept[0] + 1 == kept.size:  # a window: copy a slice, C-ordered
+            return X[:, kept[0] : kept[-1] + 1].copy()
+        return np.compress(self.support_, X, axis=1)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the kept columns.

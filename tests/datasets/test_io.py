@@ -257,7 +257,7 @@ def test_spectra_only(tmp_path):
 
 def test_wrong_delimiter_gets_a_hint(tmp_path):
     path = _write(tmp_path, (HEADER + ROWS).replace(",", ";"))
-    with pytest.raises(ValueError, match="Is the delimiter ';'\\? Set delimiter"):
+    with pytest.raises(ValueError, match=r"delimiter ';'\? Pass it as delimiter"):
         load_spectra_csv(path, target="protein")
     X, y, _ = load_spectra_csv(path, target="protein", delimiter=";")
     assert X.shape == (2, 3)

@@ -168,3 +168,10 @@ def test_invalid_parameters_raise(spectra, params, name):
     X, _ = spectra
     with pytest.raises(ValueError, match=f"The '{name}' parameter of RangeCut"):
         RangeCut(**params).fit(X)
+
+
+def test_output_is_c_contiguous_and_a_copy():
+    X = np.random.RandomState(0).rand(5, 20)
+    out = RangeCut(2, 12).fit_transform(X)
+    assert out.flags["C_CONTIGUOUS"] and not np.shares_memory(out, X)
+    np.testing.assert_array_equal(out, X[:, 2:12])
