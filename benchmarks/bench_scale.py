@@ -3,7 +3,7 @@
 Target (issue 6): two processes complete the trials of one search in at most 0.65x
 of the wall time that one process needs for all of them.
 
-    python benchmarks/bench_scale.py            # full run (about 4 minutes)
+    python benchmarks/bench_scale.py            # full run (about 3 minutes)
     python benchmarks/bench_scale.py --quick    # smoke run
 
 Each search is sequential (n_jobs=1, BLAS limited to one thread), so the two
@@ -81,7 +81,7 @@ def main():
         journal, study_name, n_trials = args.worker
         worker(journal, study_name, int(n_trials))
         return
-    n_trials, repeats = (12, 1) if args.quick else (60, 5)
+    n_trials, repeats = (12, 1) if args.quick else (120, 5)
     one, two = [], []
     with tempfile.TemporaryDirectory() as folder:
         for i in range(repeats):  # interleaved: noise hits both configurations

@@ -30,7 +30,7 @@ print(joblib.cpu_count())
 # Four branches on 80 spectra: a few milliseconds of work per task. Even with
 # ``n_jobs=-1`` they run in this process, and the plan says why: the input
 # that the worker processes would receive, summed over the tasks (each branch
-# on each fold of ``cv`` and on all the rows), is below 32 MiB.
+# on each fold of ``cv`` and on all the rows), is below 48 MiB.
 from pprint import pprint
 
 from sklearn.cross_decomposition import PLSRegression

@@ -39,8 +39,14 @@ _FOLDS = "skl_nirs:folds"
 _REUSED = "skl_nirs:reused_from"
 _OBJECTIVE = "skl_nirs:objective"
 _N_SPLITS = "skl_nirs:n_splits"
-# SQLAlchemy errors raised when two processes create one storage or study at once
-_CREATION_RACES = ("IntegrityError", "ProgrammingError", "DuplicatedStudyError")
+# Errors raised when two processes create one storage or study at once
+# ("table ... already exists", a duplicated key, "database is locked")
+_CREATION_RACES = (
+    "IntegrityError",
+    "OperationalError",
+    "ProgrammingError",
+    "DuplicatedStudyError",
+)
 _FOLD_KEYS = (
     "test_scores",
     "train_scores",

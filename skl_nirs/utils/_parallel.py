@@ -29,8 +29,9 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import ThreadpoolController
 
 # Below this many bytes of input, summed over the tasks, a process pool costs
-# more than it gains (measured in benchmarks/bench_budget.py).
-MIN_PARALLEL_BYTES = 32 * 2**20
+# more than it gains: benchmarks/bench_budget.py measured the break-even of
+# ParallelBranches between 31 and 46 MiB on 2 cores.
+MIN_PARALLEL_BYTES = 48 * 2**20
 
 _PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
 
@@ -142,6 +143,7 @@ def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
         reason = f"CPU budget of 1 core ({owner})"
     elif backend_name in _PROCESS_BACKENDS and work_bytes < MIN_PARALLEL_BYTES:
         n_workers = 1
+        budget = 1  # work too small for a pool is too small for inner threads too
         reason = (
             f"small work: {work_bytes / 2**20:.1f} MiB of input over {n_tasks} "
             f"tasks < {MIN_PARALLEL_BYTES / 2**20:.0f} MiB"
