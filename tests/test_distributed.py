@@ -112,3 +112,19 @@ def test_a_dying_worker_does_not_hang_the_fit(dask_client, tmp_path):
         assert os.path.exists(marker)
         union.fit(X, y)  # the next fit works
     assert union.transform(X).shape == (150, 2)
+
+
+def test_in_process_dask_workers_limit_blas_too():
+    X, _ = _data()
+    cluster = distributed.LocalCluster(
+        processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None
+    )
+    with distributed.Client(cluster), parallel_config("dask"):
+        union = ParallelBranches(
+            [(f"probe{i}", RecordingTransformer(sleep=0.05)) for i in range(4)],
+            n_jobs=-1,
+        ).fit(X)
+    cluster.close()
+    assert union.parallel_plan_["blas_threads"] == 1
+    assert all(est.pid_ == os.getpid() for _, est in union.branches_)
+    assert all(est.blas_threads_ in (None, 1) for _, est in union.branches_)

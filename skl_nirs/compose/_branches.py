@@ -28,9 +28,10 @@ from skl_nirs.utils._compat import (
 )
 from skl_nirs.utils._parallel import (
     BudgetedParallel,
+    _caller_share,
     _nbytes,
+    capped_n_jobs,
     format_plan,
-    limit_n_jobs,
 )
 from skl_nirs.utils._versioning import VersionedPickleMixin
 
@@ -66,20 +67,20 @@ def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
     output for the ``test`` rows.
     """
     start = time.perf_counter()
-    limit_n_jobs(estimator)
     try:
-        if train is None:
-            if method == "transform":
-                output = estimator.fit_transform(X, y)
+        with capped_n_jobs(estimator):
+            if train is None:
+                if method == "transform":
+                    output = estimator.fit_transform(X, y)
+                else:
+                    output = None
+                    estimator.fit(X, y)
+                fitted = estimator
             else:
-                output = None
-                estimator.fit(X, y)
-            fitted = estimator
-        else:
-            y_train = None if y is None else _safe_indexing(y, train)
-            estimator.fit(_safe_indexing(X, train), y_train)
-            output = getattr(estimator, method)(_safe_indexing(X, test))
-            fitted = None
+                y_train = None if y is None else _safe_indexing(y, train)
+                estimator.fit(_safe_indexing(X, train), y_train)
+                output = getattr(estimator, method)(_safe_indexing(X, test))
+                fitted = None
     except Exception as exc:
         if on_error == "raise":
             raise _with_branch_name(exc, name) from None
@@ -558,8 +559,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         if self.final_estimator is None:
             self.final_estimator_ = None
         else:
-            self.final_estimator_ = limit_n_jobs(clone(self.final_estimator))
-            self.final_estimator_.fit(X_out, y)
+            self.final_estimator_ = clone(self.final_estimator)
+            with capped_n_jobs(self.final_estimator_, _caller_share(runner.plan)):
+                self.final_estimator_.fit(X_out, y)
         return X_out
 
     def _splits(self, X, y):

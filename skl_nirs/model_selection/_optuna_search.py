@@ -26,9 +26,10 @@ from skl_nirs.utils._compat import (
 )
 from skl_nirs.utils._parallel import (
     BudgetedParallel,
+    _caller_share,
     _nbytes,
+    capped_n_jobs,
     format_plan,
-    limit_n_jobs,
 )
 
 # Trial user attributes in which the search keeps what it needs to rebuild
@@ -60,10 +61,10 @@ _FOLD_KEYS = (
 def _fit_and_score_candidate(estimator, X, y, parameters, train, test, kwargs):
     """Evaluate one candidate on one fold, in a worker."""
     estimator = clone(estimator).set_params(**clone(parameters, safe=False))
-    limit_n_jobs(estimator)
-    return _fit_and_score(
-        estimator, X, y, train=train, test=test, parameters=None, **kwargs
-    )
+    with capped_n_jobs(estimator):  # while fitting and scoring
+        return _fit_and_score(
+            estimator, X, y, train=train, test=test, parameters=None, **kwargs
+        )
 
 
 def _plain(value):
@@ -459,9 +460,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             error_score=self.error_score,
             verbose=self.verbose,
         )
+        # Workers are sized by one batch's tasks (a parallel call), the
+        # small-work rule by the whole search.
         n_fits = (self.n_trials or 100) * self.n_splits_
+        per_call = self.batch_size * (1 if self.pruner else self.n_splits_)
         runner = BudgetedParallel(
-            self.n_jobs, n_tasks=n_fits, work_bytes=_nbytes(X) * n_fits
+            self.n_jobs, n_tasks=per_call, work_bytes=_nbytes(X) * n_fits
         )
         if self.verbose:
             print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
@@ -502,12 +506,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             self.best_estimator_ = clone(base_estimator).set_params(
                 **clone(self.best_params_, safe=False)
             )
-            limit_n_jobs(self.best_estimator_, runner.plan["budget"])
             start = time.perf_counter()
-            if y is not None:
-                self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
-            else:
-                self.best_estimator_.fit(X, **routed_params.estimator.fit)
+            with capped_n_jobs(self.best_estimator_, _caller_share(runner.plan)):
+                if y is not None:
+                    self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
+                else:
+                    self.best_estimator_.fit(X, **routed_params.estimator.fit)
             self.refit_time_ = time.perf_counter() - start
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_

@@ -10,23 +10,24 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
   the outermost call owns the backend's cores (``cpu_count()``, or the Dask
   cluster's), a call nested in one of our workers owns that worker's share, and a
   call nested in another library's joblib worker owns one core. Inside a worker,
-  :func:`limit_n_jobs` caps the ``n_jobs`` of the estimator clones about to be
+  :func:`capped_n_jobs` caps the ``n_jobs`` of the estimator clones about to be
   fitted and BLAS/OpenMP pools are limited to the share with threadpoolctl;
 * runs small work sequentially: process pools cost more to feed than a few
   milliseconds of work gain;
 * records what it did in :attr:`BudgetedParallel.plan`.
 """
 
-import os
-from contextlib import ExitStack
+import threading
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from multiprocessing import current_process
+from numbers import Integral
 
 from joblib import effective_n_jobs
 from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import get_active_backend
 from sklearn.utils.parallel import Parallel, delayed
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import threadpool_limits
 
 # Below this many bytes of input, summed over the tasks, a process pool costs
 # more than it gains: benchmarks/bench_budget.py measured the break-even of
@@ -39,15 +40,37 @@ _PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
 # BudgetedParallel around each task; None outside of our workers.
 _cpu_share = ContextVar("skl_nirs_cpu_share", default=None)
 
-_threadpool_controller = None
+_blas_lock = threading.Lock()
+_blas_shares = []  # the shares of the tasks limiting BLAS in this process
+_blas_original = None  # the limiter that restores the original limits
 
 
-def _controller():
-    """Process-wide threadpoolctl controller, created on first use."""
-    global _threadpool_controller
-    if _threadpool_controller is None:
-        _threadpool_controller = ThreadpoolController()
-    return _threadpool_controller
+@contextmanager
+def _blas_limit(share):
+    """Limit this process's BLAS/OpenMP pools to ``share`` threads, for a while.
+
+    threadpoolctl limits are process-wide, while tasks limiting them may run
+    concurrently in one process (threads, a multi-threaded Dask worker) or nest:
+    the limit in force is the smallest share held, and the original limits come
+    back when the last holder leaves.
+    """
+    global _blas_original
+    with _blas_lock:
+        if not _blas_shares:
+            _blas_original = threadpool_limits(limits=share)
+        elif share < min(_blas_shares):
+            threadpool_limits(limits=share)
+        _blas_shares.append(share)
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_shares.remove(share)
+            if not _blas_shares:
+                _blas_original.restore_original_limits()
+                _blas_original = None
+            elif share < min(_blas_shares):
+                threadpool_limits(limits=min(_blas_shares))
 
 
 def _capped_n_jobs(n_jobs, share):
@@ -58,48 +81,56 @@ def _capped_n_jobs(n_jobs, share):
     return min(n_jobs, share)
 
 
-def limit_n_jobs(estimator, share=None):
-    """Cap every ``n_jobs`` parameter of ``estimator`` at the current CPU share.
+@contextmanager
+def capped_n_jobs(estimator, share=None):
+    """Cap every ``n_jobs`` parameter of ``estimator`` at the CPU share, for a while.
 
     The parameters are found by walking ``get_params(deep=True)``, so any
-    estimator with an ``n_jobs`` parameter, however deeply nested, is capped.
-    ``n_jobs=None`` is left alone (it means one job). Call it on clones only: the
-    estimator is modified in place.
+    estimator with an ``n_jobs`` parameter, however deeply nested, is capped;
+    ``n_jobs=None`` is left alone (it means one job). The values are restored
+    on exit, so a fitted estimator keeps the ``n_jobs`` it was given. Use it on
+    clones only: the estimator is modified in between.
 
     Parameters
     ----------
     estimator : estimator instance
-        The clone about to be fitted.
+        The clone about to be fitted (and scored).
     share : int, default=None
         Cores granted; defaults to the share of the worker running this code, and
-        does nothing outside of skl_nirs workers.
-
-    Returns
-    -------
-    estimator : estimator instance
-        The same object.
+        caps nothing outside of skl_nirs workers.
     """
     share = _cpu_share.get() if share is None else share
-    if share is None or not hasattr(estimator, "get_params"):
-        return estimator
-    capped = {}
-    for key, value in estimator.get_params(deep=True).items():
-        if key.rsplit("__", 1)[-1] == "n_jobs" and isinstance(value, int):
-            new = _capped_n_jobs(value, share)
-            if new != value:
-                capped[key] = new
-    if capped:
-        estimator.set_params(**capped)
-    return estimator
+    original = {}
+    if share is not None and hasattr(estimator, "get_params"):
+        for key, value in estimator.get_params(deep=True).items():
+            if key.rsplit("__", 1)[-1] == "n_jobs" and isinstance(value, Integral):
+                if _capped_n_jobs(value, share) != value:
+                    original[key] = value
+    if original:
+        estimator.set_params(
+            **{key: _capped_n_jobs(value, share) for key, value in original.items()}
+        )
+    try:
+        yield estimator
+    finally:
+        if original:
+            estimator.set_params(**original)
 
 
-def _call_in_share(func, share, parent_pid, *args):
+def _caller_share(plan):
+    """Cores for work done by the caller itself after a plan (a refit, say).
+
+    ``None`` (no cap) for the outermost call, which owns the machine; the
+    budget it was given otherwise.
+    """
+    return None if plan["budget_owner"] == "outermost call" else plan["budget"]
+
+
+def _call_in_share(func, share, *args):
     """Run ``func(*args)`` in a worker granted ``share`` cores."""
     token = _cpu_share.set(share)
     try:
-        if os.getpid() == parent_pid:  # threads: the parent limits BLAS for all
-            return func(*args)
-        with _controller().limit(limits=share):
+        with _blas_limit(share):
             return func(*args)
     finally:
         _cpu_share.reset(token)
@@ -143,7 +174,6 @@ def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
         reason = f"CPU budget of 1 core ({owner})"
     elif backend_name in _PROCESS_BACKENDS and work_bytes < MIN_PARALLEL_BYTES:
         n_workers = 1
-        budget = 1  # work too small for a pool is too small for inner threads too
         reason = (
             f"small work: {work_bytes / 2**20:.1f} MiB of input over {n_tasks} "
             f"tasks < {MIN_PARALLEL_BYTES / 2**20:.0f} MiB"
@@ -215,10 +245,8 @@ class BudgetedParallel:
                     return_as="generator",
                 )
             )
-            if self.plan["threads"]:
-                self._stack.enter_context(
-                    _controller().limit(limits=self.plan["inner_n_jobs"])
-                )
+            if self.plan["threads"]:  # one limit for all the threads
+                self._stack.enter_context(_blas_limit(self.plan["inner_n_jobs"]))
         return self
 
     def __exit__(self, *exc_info):
@@ -237,12 +265,10 @@ class BudgetedParallel:
                 return [func(*args) for args in arg_tuples]
             finally:
                 _cpu_share.reset(token)
-        parent_pid = os.getpid()
         results = []
         try:
             for result in self._parallel(
-                delayed(_call_in_share)(func, share, parent_pid, *args)
-                for args in arg_tuples
+                delayed(_call_in_share)(func, share, *args) for args in arg_tuples
             ):
                 results.append(result)
         except Exception as exc:

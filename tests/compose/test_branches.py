@@ -387,7 +387,7 @@ def test_nested_estimators_keep_their_n_jobs(spectra, parallel_small_work):
         [("rf", forest), ("ridge", Ridge())], final_estimator=Ridge(), n_jobs=2
     ).fit(X, y)
     assert forest.n_jobs == -1
-    assert stack.named_branches_["rf"].n_jobs == 1  # capped at the worker's share
+    assert stack.named_branches_["rf"].n_jobs == -1  # capped only while fitted
     assert stack.parallel_plan_["inner_n_jobs"] == 1
 
 

@@ -8,11 +8,17 @@ from joblib import cpu_count, parallel_backend
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
+from threadpoolctl import threadpool_info
 
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.model_selection import OptunaSearchCV
 from skl_nirs.utils import _parallel
-from skl_nirs.utils._parallel import BudgetedParallel, format_plan, limit_n_jobs
+from skl_nirs.utils._parallel import (
+    BudgetedParallel,
+    _blas_limit,
+    capped_n_jobs,
+    format_plan,
+)
 
 
 @pytest.fixture
@@ -62,8 +68,8 @@ def test_nested_search_over_branches_stays_within_the_cores(
     assert worker_rows and all(r["blas"] <= plan["blas_threads"] for r in worker_rows)
     # the user's estimators keep their n_jobs; only the fitted clones were capped
     assert forest.n_jobs == -1 and probe.n_jobs == -1 and branches.n_jobs == 2
-    refit = search.best_estimator_
-    assert refit.named_branches_["rf"].n_jobs == refit.parallel_plan_["inner_n_jobs"]
+    # the fitted clones keep the n_jobs they were given, too
+    assert search.best_estimator_.named_branches_["rf"].n_jobs == -1
 
 
 def test_threading_backend_limits_blas_to_the_share(tmp_path, parallel_small_work):
@@ -133,15 +139,17 @@ def _nested_plans():
     "n_jobs, share, expected",
     [(-1, 3, 3), (-2, 3, 2), (8, 3, 3), (2, 3, 2), (None, 3, None)],
 )
-def test_limit_n_jobs_caps_every_nested_n_jobs(n_jobs, share, expected):
+def test_capped_n_jobs_caps_every_nested_n_jobs_for_a_while(n_jobs, share, expected):
     pipe = make_pipeline(
         RandomForestRegressor(n_jobs=n_jobs), RecordingRegressor(n_jobs=n_jobs)
     )
-    limit_n_jobs(pipe, share)
-    assert pipe[0].n_jobs == expected and pipe[1].n_jobs == expected
+    with capped_n_jobs(pipe, share):
+        assert pipe[0].n_jobs == expected and pipe[1].n_jobs == expected
+    assert pipe[0].n_jobs == n_jobs and pipe[1].n_jobs == n_jobs  # restored
     # outside of skl_nirs workers, and without a share, nothing is changed
     untouched = RandomForestRegressor(n_jobs=-1)
-    assert limit_n_jobs(untouched).n_jobs == -1
+    with capped_n_jobs(untouched):
+        assert untouched.n_jobs == -1
 
 
 def test_nested_call_in_our_worker_gets_the_share(parallel_small_work):
@@ -171,3 +179,28 @@ def test_daemon_processes_run_sequentially_without_warnings():
     process.join()
     assert reason == "CPU budget of 1 core (daemon process)"
     assert caught == []
+
+
+def _blas():
+    return {
+        lib["user_api"]: lib["num_threads"]
+        for lib in threadpool_info()
+        if lib["user_api"] in ("blas", "openmp")
+    }
+
+
+def test_blas_limits_nest_and_overlap_without_leaking():
+    original = _blas()
+    with _blas_limit(2):
+        with _blas_limit(1):  # a nested call with a smaller share lowers it
+            assert all(n == 1 for n in _blas().values())
+        assert all(n <= 2 for n in _blas().values())
+    assert _blas() == original
+    # two tasks in two threads, leaving in the order they did not enter
+    first, second = _blas_limit(1), _blas_limit(1)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert all(n == 1 for n in _blas().values())  # the other task still runs
+    second.__exit__(None, None, None)
+    assert _blas() == original
