@@ -482,6 +482,8 @@ def _compare(args, X, y, task, branches, cv):
         on_error="warn",
     )
     predictions = union.fit_transform(X, y)
+    if task == "classification":  # classifier branches predict encoded labels
+        predictions = np.unique(y)[predictions.astype(int)]
     _note(args, f"compared the branches in {time.perf_counter() - start:.1f} s")
     columns = {
         feature.split("__")[0]: predictions[:, index]

@@ -170,6 +170,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         Output of predictor branches. ``"auto"`` takes, in this order, the first
         of ``predict_proba``, ``decision_function`` and ``predict`` that the
         branch has. In binary classification one probability column is dropped.
+        With a one-dimensional classification target, classifier branches learn
+        the labels encoded as ``0 .. n_classes - 1`` (as in
+        :class:`~sklearn.ensemble.StackingClassifier`), so that ``"predict"``
+        gives numbers whatever the labels.
 
     branch_weights : dict of str to float, default=None
         Multiplicative weight of each branch's output, by branch name (missing
@@ -515,13 +519,23 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 "ParallelBranches requires y to be passed, but the target y is None "
                 "(it has predictor branches or a final_estimator)."
             )
+        for attr in ("_label_encoder", "classes_"):  # from an earlier fit
+            self.__dict__.pop(attr, None)
         if role == "classifier":
             check_classification_targets(y)
-            self._label_encoder = LabelEncoder().fit(y)
-            self.classes_ = self._label_encoder.classes_
-            y = self._label_encoder.transform(y)
-        elif y is not None:
+        if y is not None:
             y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if role == "classifier" or (
+            y is not None
+            and y.ndim == 1
+            and any(is_classifier(e) for _, e in estimators)
+        ):
+            # Classifier branches learn encoded labels, so that their predictions
+            # are numbers whatever the labels (as in StackingClassifier).
+            self._label_encoder = LabelEncoder().fit(y)
+            y = self._label_encoder.transform(y)
+            if role == "classifier":
+                self.classes_ = self._label_encoder.classes_
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
         splits = self._splits(X, y) if has_predictors and need_output else []
@@ -657,7 +671,11 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         return outputs
 
     def _prediction_names(self, estimator, method, width):
-        classes = getattr(self, "classes_", getattr(estimator, "classes_", None))
+        encoder = getattr(self, "_label_encoder", None)
+        if encoder is None:
+            classes = getattr(estimator, "classes_", None)
+        else:
+            classes = encoder.classes_
         if method == "predict" or classes is None or np.ndim(classes) != 1:
             if width == 1:
                 return [method]
@@ -679,10 +697,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         blocks = []
         for name, _ in self._fitted_branches():
             method = self.stack_method_[name]
-            block = X if method == "passthrough" else outputs[name]
-            block = np.asarray(block)
-            if method not in ("transform", "passthrough"):
-                block = _prediction_block(block, method)
+            block = np.asarray(X if method == "passthrough" else outputs[name])
             if block.ndim != 2:
                 raise ValueError(
                     f"Branch {name!r} returned an output with {block.ndim} "
@@ -709,7 +724,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         )
         with runner:
             results = runner.map(_branch_output, tasks, names=[t[0] for t in tasks])
-        return {task[0]: out for task, out in zip(tasks, results)}
+        return {
+            name: out if method == "transform" else _prediction_block(out, method)
+            for (name, _, _, method), out in zip(tasks, results)
+        }
 
     def transform(self, X):
         """Concatenate the outputs of the branches fitted on all rows.
@@ -749,7 +767,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         """
         check_is_fitted(self)
         y_pred = self.final_estimator_.predict(self._transform(X))
-        if hasattr(self, "_label_encoder"):
+        if self._role() == "classifier":
             return self._label_encoder.inverse_transform(y_pred)
         return y_pred
 
@@ -806,7 +824,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             ``final_estimator_.score`` on the branch outputs.
         """
         check_is_fitted(self)
-        if hasattr(self, "_label_encoder"):
+        if self._role() == "classifier":
             y = self._label_encoder.transform(y)
         return self.final_estimator_.score(
             self._transform(X), y, sample_weight=sample_weight

@@ -3,6 +3,7 @@
 import copy
 import logging
 import math
+import os
 import time
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -39,6 +40,7 @@ from skl_nirs.utils._versioning import VersionedPickleMixin
 _FOLDS = "skl_nirs:folds"
 _REUSED = "skl_nirs:reused_from"
 _OBJECTIVE = "skl_nirs:objective"
+_SCORING = "skl_nirs:scoring"
 _N_SPLITS = "skl_nirs:n_splits"
 # Errors raised when two processes create one storage or study at once
 # ("table ... already exists", a duplicated key, "database is locked")
@@ -168,7 +170,11 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         Name of the study in ``storage`` (required to share or resume one).
 
     random_state : int, RandomState instance or None, default=None
-        Seeds the default sampler: the same seed gives the same trials.
+        Seeds the default sampler: the same seed gives the same trials. With a
+        ``storage``, the seed is mixed with the number of trials already in the
+        study and the process id, so that processes sharing a study, and a
+        resumed search, explore new candidates (such searches are not
+        reproducible).
 
     error_score : "raise" or float, default=np.nan
         As in ``GridSearchCV``: ``"raise"`` raises the estimator's own
@@ -226,7 +232,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         Names of features seen during ``fit``.
 
     study_ : optuna.Study
-        The Optuna study.
+        The Optuna study. With a ``storage`` it is not pickled with the search
+        (``None`` after loading): ``optuna.load_study`` finds it again.
 
     trials_ : list of optuna.trial.FrozenTrial
         The trials behind the rows of ``cv_results_``, in the same order.
@@ -339,6 +346,14 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         tags.array_api_support = False
         return tags
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        if self.storage is not None and "study_" in state:
+            # It holds a connection to the storage: loading the model elsewhere
+            # must not need (or create) the database.
+            state["study_"] = None
+        return state
+
     # -- study -----------------------------------------------------------------
 
     def _objective_name(self, scorers):
@@ -359,8 +374,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             )
         if self.n_trials is None and self.timeout is None:
             raise ValueError("n_trials=None needs a timeout to stop the search.")
+        seed = None
         if self.sampler is None:
-            seed = None
             if self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))
             sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
@@ -392,12 +407,25 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                     f"storage={self.storage!r} could not be opened: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
+        if self.sampler is None and self.storage is not None and seed is not None:
+            # A shared or resumed study: the processes and fits using this seed
+            # would otherwise all draw the same start-up candidates again.
+            entropy = [seed, len(study.get_trials(deepcopy=False)), os.getpid()]
+            study.sampler = optuna.samplers.TPESampler(
+                seed=int(np.random.SeedSequence(entropy).generate_state(1)[0]),
+                constant_liar=True,
+            )
         if study.direction != optuna.study.StudyDirection.MAXIMIZE:
             raise ValueError(
                 f"Study {study.study_name!r} in storage is set to "
                 f"{study.direction.name}; OptunaSearchCV maximises scikit-learn scores."
             )
-        for attr, value in ((_OBJECTIVE, objective), (_N_SPLITS, self.n_splits_)):
+        recorded_setup = (
+            (_OBJECTIVE, objective),
+            (_SCORING, _scoring_id(self.scoring)),
+            (_N_SPLITS, self.n_splits_),
+        )
+        for attr, value in recorded_setup:
             recorded = study.user_attrs.get(attr, value)
             if recorded != value:
                 raise ValueError(
@@ -478,12 +506,19 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         trials = _evaluated_trials(study)
         if not trials:
             raise ValueError(
-                "No candidate was evaluated: the timeout expired before the first "
-                "batch finished."
+                "No candidate was evaluated on every fold: "
+                + (
+                    "the pruner stopped all of them."
+                    if study.trials
+                    else "the timeout expired before the first batch finished."
+                )
             )
         out = [fold for t in trials for fold in t.user_attrs[_FOLDS]]
-        # once for the whole search, as GridSearchCV: raise only if all failed
+        # once for the whole search, as GridSearchCV: raise only if all failed,
+        # and give failed fits the score format of the others
         _warn_or_raise_about_fit_failures(out, self.error_score)
+        if callable(self.scoring):
+            _insert_error_scores(out, self.error_score)
         results = self._format_results(
             [space.candidate(t.params) for t in trials], self.n_splits_, out
         )
@@ -535,8 +570,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 tasks,
                 names=[name for name in names for _ in folds],
             )
-            if callable(self.scoring):
-                _insert_error_scores(out, self.error_score)
             out = [{key: _plain(fold.get(key)) for key in _FOLD_KEYS} for fold in out]
             return [out[i : i + len(folds)] for i in range(0, len(out), len(folds))]
 
@@ -546,15 +579,14 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         """Ask, evaluate and tell batches of trials until the study is done."""
         from optuna.trial import TrialState
 
-        finished_states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
         start = time.monotonic()
-        pruning = self.pruner is not None
         exhausted = False
         while not exhausted:
             trials = study.get_trials(deepcopy=False)
-            n_finished = sum(t.state in finished_states for t in trials)
             remaining = (
-                self.batch_size if self.n_trials is None else self.n_trials - n_finished
+                self.batch_size
+                if self.n_trials is None
+                else self.n_trials - sum(map(_counts, trials))
             )
             if remaining <= 0 or (
                 self.timeout is not None and time.monotonic() - start > self.timeout
@@ -566,61 +598,80 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 if t.state != TrialState.PRUNED and _FOLDS in t.user_attrs
             }
             batch = [study.ask() for _ in range(min(self.batch_size, remaining))]
-            candidates = {}  # new candidate key -> (params, first trial)
-            for trial in batch:
-                params = space.suggest(trial)
-                key = _key(trial.params)
-                if key not in scored and key not in candidates:
-                    candidates[key] = (params, trial)
-
-            folds = {key: [] for key in candidates}
-            alive = list(candidates)
-            stages = (
-                [[k] for k in range(self.n_splits_)]
-                if pruning
-                else [list(range(self.n_splits_))]
-            )
-            for stage in stages:
-                if not alive:
-                    break
-                names = [f"trial {candidates[key][1].number}" for key in alive]
-                results = evaluate([candidates[key][0] for key in alive], stage, names)
-                for key, result in zip(alive, results):
-                    folds[key].extend(result)
-                if pruning:
-                    for key in alive:
-                        trial = candidates[key][1]
-                        trial.report(_mean_score(folds[key], objective), stage[0])
-                    alive = [k for k in alive if not candidates[k][1].should_prune()]
-            for trial in batch:
-                key = _key(trial.params)
-                if key in candidates:
-                    first = candidates[key][1]
-                    if len(folds[key]) < self.n_splits_:
-                        exhausted |= self._tell(study, trial, state=TrialState.PRUNED)
-                        continue
-                    if trial is first:
-                        trial.set_user_attr(_FOLDS, folds[key])
-                    else:
-                        trial.set_user_attr(_REUSED, first.number)
-                    value = _mean_score(folds[key], objective)
-                else:
-                    source = scored[key]
-                    trial.set_user_attr(_REUSED, source.number)
-                    value = _mean_score(source.user_attrs[_FOLDS], objective)
-                if value is None or not math.isfinite(value):
-                    exhausted |= self._tell(study, trial, state=TrialState.FAIL)
-                else:
-                    exhausted |= self._tell(study, trial, values=value)
-            if self.verbose:
-                best = _best_value(study)
-                print(
-                    f"[OptunaSearchCV] {len(study.trials)} trials, "
-                    f"{len(candidates)} new candidates evaluated; best score {best}"
+            told = set()
+            try:
+                exhausted = self._run_batch(
+                    study, space, evaluate, objective, batch, scored, told
                 )
+            except BaseException:
+                # an error or an interruption: do not leave the batch RUNNING
+                for trial in batch:
+                    if trial.number not in told:
+                        study.tell(trial, state=TrialState.FAIL)
+                raise
 
-    def _tell(self, study, trial, **outcome):
+    def _run_batch(self, study, space, evaluate, objective, batch, scored, told):
+        """Evaluate a batch of asked trials and tell their outcomes."""
+        from optuna.trial import TrialState
+
+        candidates = {}  # new candidate key -> (params, first trial)
+        for trial in batch:
+            params = space.suggest(trial)
+            key = _key(trial.params)
+            if key not in scored and key not in candidates:
+                candidates[key] = (params, trial)
+
+        folds = {key: [] for key in candidates}
+        alive = list(candidates)
+        stages = (
+            [[k] for k in range(self.n_splits_)]
+            if self.pruner is not None
+            else [list(range(self.n_splits_))]
+        )
+        for stage in stages:
+            if not alive:
+                break
+            names = [f"trial {candidates[key][1].number}" for key in alive]
+            results = evaluate([candidates[key][0] for key in alive], stage, names)
+            for key, result in zip(alive, results):
+                folds[key].extend(result)
+            if self.pruner is not None:
+                for key in alive:
+                    trial = candidates[key][1]
+                    trial.report(_mean_score(folds[key], objective), stage[0])
+                alive = [k for k in alive if not candidates[k][1].should_prune()]
+
+        exhausted = False
+        for trial in batch:
+            key = _key(trial.params)
+            if key in candidates:
+                first = candidates[key][1]
+                if len(folds[key]) < self.n_splits_:
+                    exhausted |= self._tell(study, trial, told, state=TrialState.PRUNED)
+                    continue
+                if trial is first:
+                    trial.set_user_attr(_FOLDS, folds[key])
+                else:
+                    trial.set_user_attr(_REUSED, first.number)
+                value = _mean_score(folds[key], objective)
+            else:
+                source = scored[key]
+                trial.set_user_attr(_REUSED, source.number)
+                value = _mean_score(source.user_attrs[_FOLDS], objective)
+            if value is None or not math.isfinite(value):
+                exhausted |= self._tell(study, trial, told, state=TrialState.FAIL)
+            else:
+                exhausted |= self._tell(study, trial, told, values=value)
+        if self.verbose:
+            print(
+                f"[OptunaSearchCV] {len(study.trials)} trials, {len(candidates)} new "
+                f"candidates evaluated; best score {_best_value(study)}"
+            )
+        return exhausted
+
+    def _tell(self, study, trial, told, **outcome):
         """Tell Optuna a trial's outcome; True if the sampler stopped the study."""
+        told.add(trial.number)
         stopped = False
         try:
             frozen = study.tell(trial, **outcome)
@@ -635,6 +686,33 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         for callback in self.callbacks or ():
             callback(study, frozen)
         return stopped
+
+
+def _scoring_id(scoring):
+    """A description of ``scoring`` that is the same in every process."""
+    if scoring is None or isinstance(scoring, str):
+        return str(scoring)
+    if callable(scoring):
+        name = getattr(scoring, "__qualname__", type(scoring).__name__)
+        return f"{getattr(scoring, '__module__', '')}.{name}"
+    if isinstance(scoring, dict):
+        return str({key: _scoring_id(value) for key, value in sorted(scoring.items())})
+    return str(sorted(scoring))
+
+
+def _counts(trial):
+    """Whether a trial counts towards ``n_trials``: finished, and not interrupted.
+
+    A trial that failed without being evaluated (the search raised or was
+    interrupted) is evaluated again by a resumed search.
+    """
+    from optuna.trial import TrialState
+
+    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+        return True
+    return trial.state == TrialState.FAIL and (
+        _FOLDS in trial.user_attrs or _REUSED in trial.user_attrs
+    )
 
 
 def _key(optuna_params):
@@ -657,10 +735,13 @@ def _evaluated_trials(study):
 
 
 def _mean_score(folds, objective):
-    scores = [fold["test_scores"] for fold in folds]
-    if scores and isinstance(scores[0], dict):  # several metrics
-        first = next(iter(scores[0]))
-        scores = [score.get(objective, score[first]) for score in scores]
+    """Mean test score of the objective metric (a failed fold: its error score)."""
+    scores = [
+        score.get(objective, next(iter(score.values())))
+        if isinstance(score, dict)
+        else score
+        for score in (fold["test_scores"] for fold in folds)
+    ]
     return float(np.mean(scores)) if scores else None
 
 

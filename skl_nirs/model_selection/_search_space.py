@@ -7,6 +7,8 @@ distribution, a compact tuple or a list of choices.
 
 from numbers import Integral, Real
 
+import numpy as np
+
 _COMPACT = {
     "int": (Integral, False),
     "int_log": (Integral, True),
@@ -28,16 +30,23 @@ def _distribution(key, spec):
     where = f"param_distributions[{key!r}]"
     if isinstance(spec, BaseDistribution):
         return spec, None
+    if isinstance(spec, np.ndarray):
+        spec = spec.tolist()
     if isinstance(spec, list):
         if not spec:
             raise ValueError(f"{where} is an empty list of choices.")
-        if all(isinstance(choice, _PRIMITIVES) for choice in spec):
+        # Optuna stores a choice as its index in the list of choices: choices it
+        # cannot tell apart (1, 1.0 and True are equal) and objects (estimators)
+        # are given to it as indices.
+        if all(isinstance(c, _PRIMITIVES) for c in spec) and len(set(spec)) == len(
+            spec
+        ):
             return CategoricalDistribution(spec), None
-        # Estimators and other objects: Optuna sees their indices.
         return CategoricalDistribution(list(range(len(spec)))), list(spec)
     if not (isinstance(spec, tuple) and spec and spec[0] in _COMPACT):
         raise ValueError(
-            f"{where} must be an Optuna distribution, a list of choices or a tuple "
+            f"{where} must be an Optuna distribution, a list (or array) of choices "
+            "or a tuple "
             f"('int' | 'int_log' | 'float' | 'float_log', low, high[, step]); "
             f"got {spec!r}."
         )

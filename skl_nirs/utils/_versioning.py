@@ -2,20 +2,36 @@
 
 import warnings
 
-from sklearn.exceptions import InconsistentVersionWarning
-
 _VERSION_KEY = "_skl_nirs_version"
 
 
-class _SklNirsVersionWarning(InconsistentVersionWarning):
-    """An estimator pickled by one skl_nirs version is loaded by another."""
+class InconsistentVersionWarning(UserWarning):
+    """An estimator saved with one skl_nirs version is loaded by another.
+
+    scikit-learn has a warning of the same name for its own versions; this one
+    is about skl_nirs.
+
+    Parameters
+    ----------
+    estimator_name : str
+        Class of the estimator being loaded.
+    current_version : str
+        The skl_nirs version loading it.
+    saved_version : str
+        The skl_nirs version that saved it.
+    """
+
+    def __init__(self, *, estimator_name, current_version, saved_version):
+        self.estimator_name = estimator_name
+        self.current_version = current_version
+        self.saved_version = saved_version
 
     def __str__(self):
         return (
             f"Loading {self.estimator_name} saved with skl_nirs "
-            f"{self.original_sklearn_version} into skl_nirs "
-            f"{self.current_sklearn_version}: it may fail or give different "
-            "results. Refit it, or install the version it was saved with."
+            f"{self.saved_version} into skl_nirs {self.current_version}: it may "
+            "fail or give different results. Refit it, or install the version it "
+            "was saved with."
         )
 
 
@@ -37,10 +53,10 @@ class VersionedPickleMixin:
         saved = state.pop(_VERSION_KEY, "unknown")
         if saved != __version__:
             warnings.warn(
-                _SklNirsVersionWarning(
+                InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
-                    current_sklearn_version=__version__,
-                    original_sklearn_version=saved,
+                    current_version=__version__,
+                    saved_version=saved,
                 ),
                 stacklevel=2,
             )

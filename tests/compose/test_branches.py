@@ -480,3 +480,42 @@ def test_a_branch_failing_on_one_fold_is_dropped_whole(spectra):
         out = union.fit_transform(X, y)
     assert out.shape == (40, 1) and np.isfinite(out).all()
     assert union.named_branches_["flaky"] == "drop"
+
+
+def test_refit_in_another_role_forgets_the_classes(spectra):
+    X, y = spectra
+    labels = np.where(y > np.median(y), "high", "low")
+    stack = ParallelBranches(
+        [("lr", LogisticRegression())], final_estimator=LogisticRegression(), cv=3
+    ).fit(X, labels)
+    stack.set_params(lr=Ridge(), final_estimator=Ridge()).fit(X, y)
+    assert not hasattr(stack, "classes_")
+    assert_allclose(
+        stack.predict(X[:3]),
+        stack.final_estimator_.predict(
+            stack.named_branches_["lr"].predict(X[:3]).reshape(-1, 1)
+        ),
+    )
+
+
+def test_multi_output_probabilities(spectra):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = spectra
+    Y = np.c_[X[:, 0] > np.median(X[:, 0]), y > np.median(y)].astype(int)
+    union = ParallelBranches([("knn", KNeighborsClassifier())], cv=3)
+    out = union.fit_transform(X, Y)
+    assert out.shape == (40, 2)
+    assert len(union.get_feature_names_out()) == 2
+    assert union.transform(X).shape == (40, 2)
+
+
+def test_string_labels_give_numeric_predictions_in_the_transformer_role(spectra):
+    X, y = spectra
+    labels = np.where(y > np.median(y), "high", "low")
+    union = ParallelBranches(
+        [("lr", LogisticRegression()), ("pca", PCA(2))], stack_method="predict", cv=3
+    )
+    out = union.fit_transform(X, labels)
+    assert out.dtype.kind == "f" and set(np.unique(out[:, 0])) <= {0.0, 1.0}
+    assert union.transform(X).dtype.kind == "f"

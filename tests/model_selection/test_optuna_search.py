@@ -397,3 +397,77 @@ def test_a_batch_of_failures_does_not_end_the_search(spectra):
     assert search.best_params_ == {"fail": False}
     with pytest.raises(ValueError, match="All the 3 fits failed"):
         OptunaSearchCV(FailingRegressor(fail=True), {"offset": [0.0]}, cv=3).fit(X, y)
+
+
+def test_choices_that_compare_equal_stay_apart(spectra):
+    X, y = spectra
+    from sklearn.ensemble import RandomForestRegressor
+
+    search = OptunaSearchCV(
+        RandomForestRegressor(n_estimators=3, random_state=0),
+        {"max_features": [1.0, 1], "max_depth": np.array([2, 3])},
+        cv=3,
+        sampler=optuna.samplers.BruteForceSampler(seed=0),
+    ).fit(X, y)
+    seen = {
+        (type(p["max_features"]), p["max_features"])
+        for p in search.cv_results_["params"]
+    }
+    assert seen == {(float, 1.0), (int, 1)}
+    assert {p["max_depth"] for p in search.cv_results_["params"]} == {2, 3}
+
+
+def test_callable_multimetric_scoring_with_a_failing_batch(spectra):
+    X, y = spectra
+
+    def scores(estimator, X, y):
+        return {"r2": estimator.score(X, y), "neg": -estimator.score(X, y)}
+
+    with pytest.warns(FitFailedWarning):
+        search = OptunaSearchCV(
+            FailingRegressor(),
+            {"fail": [True, False]},
+            scoring=scores,
+            refit="r2",
+            cv=3,
+            batch_size=1,
+            sampler=optuna.samplers.BruteForceSampler(seed=0),
+        ).fit(X, y)
+    failed = [p["fail"] for p in search.cv_results_["params"]].index(True)
+    assert np.isnan(search.cv_results_["mean_test_r2"][failed])
+    assert search.best_params_ == {"fail": False}
+
+
+def test_all_pruned_is_reported_as_such(spectra):
+    X, y = spectra
+    with pytest.raises(ValueError, match="the pruner stopped all of them"):
+        _pls_search(pruner=optuna.pruners.ThresholdPruner(lower=2.0)).fit(X, y)
+
+
+def test_an_error_does_not_leave_trials_running(spectra, tmp_path):
+    X, y = spectra
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    search = OptunaSearchCV(
+        FailingRegressor(),
+        {"fail": [True]},
+        error_score="raise",
+        storage=url,
+        study_name="s",
+        n_trials=4,
+    )
+    with pytest.raises(ZeroDivisionError):
+        search.fit(X, y)
+    states = {t.state for t in optuna.load_study(study_name="s", storage=url).trials}
+    assert states == {optuna.trial.TrialState.FAIL}
+
+
+def test_pickled_search_does_not_need_its_storage(spectra, tmp_path):
+    X, y = spectra
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    search = _pls_search(n_trials=3, storage=url, study_name="s").fit(X, y)
+    joblib.dump(search, tmp_path / "search.joblib")
+    (tmp_path / "study.db").rename(tmp_path / "moved.db")
+    loaded = joblib.load(tmp_path / "search.joblib")
+    assert loaded.study_ is None and len(loaded.trials_) == len(search.trials_)
+    assert_array_equal(loaded.predict(X), search.predict(X))
+    assert not (tmp_path / "study.db").exists()

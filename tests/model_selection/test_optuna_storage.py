@@ -75,6 +75,7 @@ def test_killed_search_resumes_where_it_stopped(storage, tmp_path, data):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         time.sleep(0.5)
+        assert process.poll() is None, "the search process ended before it was killed"
         try:
             done = [
                 t for t in _load(storage, "resumable").trials if t.state.is_finished()
@@ -126,3 +127,19 @@ def test_storage_errors(tmp_path, data):
         search.fit(X, y)
     with pytest.raises(ValueError, match="n_splits=3, not 5"):
         make_search(url, "r2", 4).set_params(cv=5).fit(X, y)
+
+
+def test_a_seeded_search_explores_new_candidates_when_resumed(tmp_path, data):
+    X, y = data
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    make_search(url, "seeded", 5).set_params(random_state=0).fit(X, y)
+    search = make_search(url, "seeded", 10).set_params(random_state=0).fit(X, y)
+    assert len(search.cv_results_["params"]) == 10  # 5 new candidates, not repeats
+
+
+def test_a_change_of_scoring_is_refused(tmp_path, data):
+    X, y = data
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    make_search(url, "r2", 2).fit(X, y)
+    with pytest.raises(ValueError, match="scoring='None', not 'neg_mean_squared"):
+        make_search(url, "r2", 4).set_params(scoring="neg_mean_squared_error").fit(X, y)

@@ -3,13 +3,13 @@ import warnings
 
 import joblib
 import pytest
-from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 
 import skl_nirs
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.preprocessing import StandardNormalVariate
+from skl_nirs.utils import InconsistentVersionWarning
 from skl_nirs.utils._versioning import VersionedPickleMixin
 from skl_nirs.utils.discovery import all_estimators
 
