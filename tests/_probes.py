@@ -15,8 +15,16 @@ from threadpoolctl import threadpool_info
 
 
 def _blas_threads():
+    """The most threads a BLAS or OpenMP pool would start from this thread.
+
+    OpenMP limits are per thread, BLAS limits per process: both must hold here.
+    """
     return max(
-        (lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"),
+        (
+            lib["num_threads"]
+            for lib in threadpool_info()
+            if lib["user_api"] in ("blas", "openmp")
+        ),
         default=None,
     )
 

@@ -27,7 +27,7 @@ from joblib import effective_n_jobs
 from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import get_active_backend
 from sklearn.utils.parallel import Parallel, delayed
-from threadpoolctl import threadpool_limits
+from threadpoolctl import OpenBLASController, ThreadpoolController
 
 # Below this many bytes of input, summed over the tasks, a process pool costs
 # more than it gains: benchmarks/bench_budget.py measured the break-even of
@@ -41,36 +41,82 @@ _PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
 _cpu_share = ContextVar("skl_nirs_cpu_share", default=None)
 
 _blas_lock = threading.Lock()
-_blas_shares = []  # the shares of the tasks limiting BLAS in this process
-_blas_original = None  # the limiter that restores the original limits
+_blas_shares = []  # the shares of the tasks limiting thread pools in this process
+_shared_pools = None  # process-wide pools (BLAS) found when the first task started
+_shared_original = None  # their limits then, restored when the last task leaves
+_thread_pools = None  # per-thread pools (OpenMP) found then
 
 
 @contextmanager
 def _blas_limit(share):
-    """Limit this process's BLAS/OpenMP pools to ``share`` threads, for a while.
+    """Limit the BLAS/OpenMP pools used by this task to ``share`` threads.
 
-    threadpoolctl limits are process-wide, while tasks limiting them may run
+    BLAS pools are process-wide, while the tasks limiting them may run
     concurrently in one process (threads, a multi-threaded Dask worker) or nest:
-    the limit in force is the smallest share held, and the original limits come
-    back when the last holder leaves.
+    the limit in force is the smallest share held, set again by every task that
+    starts (another library may have reset it meanwhile), and the original limits
+    come back when the last holder leaves. OpenMP limits are per thread, so each
+    task sets and restores its own thread's. Limits are only ever lowered: one
+    set by the user around the call stays.
     """
-    global _blas_original
+    global _shared_pools, _shared_original, _thread_pools
     with _blas_lock:
         if not _blas_shares:
-            _blas_original = threadpool_limits(limits=share)
-        elif share < min(_blas_shares):
-            threadpool_limits(limits=share)
+            pools = ThreadpoolController()
+            per_thread = [
+                lib.filepath
+                for lib in pools.lib_controllers
+                if "openmp" in (lib.user_api, getattr(lib, "threading_layer", None))
+            ]
+            _thread_pools = pools.select(filepath=per_thread)
+            _shared_pools = pools.select(
+                filepath=[
+                    lib.filepath
+                    for lib in pools.lib_controllers
+                    if lib.filepath not in per_thread
+                ]
+            )
+            _shared_original = _limits(_shared_pools)
         _blas_shares.append(share)
+        _limit_shared_pools(min(_blas_shares))
+        own_thread = _thread_pools.limit(limits=_lowered(_limits(_thread_pools), share))
     try:
         yield
     finally:
         with _blas_lock:
+            own_thread.restore_original_limits()
             _blas_shares.remove(share)
             if not _blas_shares:
-                _blas_original.restore_original_limits()
-                _blas_original = None
+                _limit_shared_pools(None)
+                _shared_pools = _shared_original = _thread_pools = None
             elif share < min(_blas_shares):
-                threadpool_limits(limits=min(_blas_shares))
+                _limit_shared_pools(min(_blas_shares))
+
+
+def _limits(pools):
+    return {lib.filepath: lib.num_threads for lib in pools.lib_controllers}
+
+
+def _lowered(limits, limit):
+    """``limits`` lowered to ``limit``, never raised (a user's limit stays)."""
+    return {path: limit if n is None else min(n, limit) for path, n in limits.items()}
+
+
+def _limit_shared_pools(limit):
+    """Set the process-wide limits to ``limit`` (``None``: the original ones).
+
+    threadpoolctl >= 3.8 ignores OpenBLAS limits set by any thread but the one
+    that set them first, until it releases them; our threads take turns under
+    ``_blas_lock`` instead, so each releases them at once. (A thread of another
+    library keeps its control.)
+    """
+    if limit is None:
+        _shared_pools.limit(limits=_shared_original)
+    else:
+        _shared_pools.limit(limits=_lowered(_shared_original, limit))
+    release = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if release is not None:
+        release()
 
 
 def _capped_n_jobs(n_jobs, share):

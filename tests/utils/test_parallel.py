@@ -1,4 +1,5 @@
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -8,7 +9,7 @@ from joblib import cpu_count, parallel_backend
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.model_selection import OptunaSearchCV
@@ -197,10 +198,35 @@ def test_blas_limits_nest_and_overlap_without_leaking():
         assert all(n <= 2 for n in _blas().values())
     assert _blas() == original
     # two tasks in two threads, leaving in the order they did not enter
-    first, second = _blas_limit(1), _blas_limit(1)
-    first.__enter__()
-    second.__enter__()
-    first.__exit__(None, None, None)
-    assert all(n == 1 for n in _blas().values())  # the other task still runs
-    second.__exit__(None, None, None)
+    first_in, first_may_leave, first_out = (threading.Event() for _ in range(3))
+    seen = {}
+
+    def first():
+        with _blas_limit(1):
+            first_in.set()
+            first_may_leave.wait(10)
+        first_out.set()
+
+    def second():
+        first_in.wait(10)
+        with _blas_limit(1):
+            seen["with both"] = _blas()
+            first_may_leave.set()
+            first_out.wait(10)
+            seen["after the first left"] = _blas()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(n == 1 for n in seen["with both"].values()), seen
+    assert all(n == 1 for n in seen["after the first left"].values())
     assert _blas() == original
+
+
+def test_blas_limits_are_lowered_never_raised():
+    with threadpool_limits(limits=1):  # the user's own limit
+        with _blas_limit(2):
+            assert all(n == 1 for n in _blas().values())
+        assert all(n == 1 for n in _blas().values())
