@@ -525,29 +525,35 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             check_classification_targets(y)
         if y is not None:
             y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        y_classes = y  # what classifier branches learn
         if role == "classifier" or (
             y is not None
             and y.ndim == 1
             and any(is_classifier(e) for _, e in estimators)
         ):
             # Classifier branches learn encoded labels, so that their predictions
-            # are numbers whatever the labels (as in StackingClassifier).
+            # are numbers whatever the labels (as in StackingClassifier); in the
+            # classifier role, so does everything else.
             self._label_encoder = LabelEncoder().fit(y)
-            y = self._label_encoder.transform(y)
+            y_classes = self._label_encoder.transform(y)
             if role == "classifier":
                 self.classes_ = self._label_encoder.classes_
+                y = y_classes
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
         splits = self._splits(X, y) if has_predictors and need_output else []
         tasks, owners = [], []
         for name, estimator in estimators:
             method = self.stack_method_[name]
+            y_branch = y_classes if is_classifier(estimator) else y
             if method != "transform":
                 for train, test in splits:
-                    tasks.append((name, clone(estimator), X, y, train, test, method))
+                    tasks.append(
+                        (name, clone(estimator), X, y_branch, train, test, method)
+                    )
                     owners.append(name)
             output = "transform" if method == "transform" and need_output else None
-            tasks.append((name, clone(estimator), X, y, None, None, output))
+            tasks.append((name, clone(estimator), X, y_branch, None, None, output))
             owners.append(name)
 
         runner = BudgetedParallel(

@@ -20,7 +20,12 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestRegressor, StackingRegressor
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    cross_val_predict,
+    cross_val_score,
+)
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import estimator_html_repr
@@ -519,3 +524,25 @@ def test_string_labels_give_numeric_predictions_in_the_transformer_role(spectra)
     out = union.fit_transform(X, labels)
     assert out.dtype.kind == "f" and set(np.unique(out[:, 0])) <= {0.0, 1.0}
     assert union.transform(X).dtype.kind == "f"
+
+
+def test_only_classifier_branches_learn_encoded_labels(spectra):
+    # a numeric target with few values: regressors keep its scale
+    X, y = spectra
+    levels = np.array([10.0, 20.0, 50.0])[
+        np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    ]
+    branches = [("ridge", Ridge()), ("lr", LogisticRegression())]
+    cv = KFold(3)
+    out = ParallelBranches(branches, stack_method="predict", cv=cv).fit_transform(
+        X, levels
+    )
+    assert_allclose(out[:, 0], cross_val_predict(Ridge(), X, levels, cv=cv))
+    codes = np.searchsorted([10.0, 20.0, 50.0], levels)
+    assert_allclose(out[:, 1], cross_val_predict(LogisticRegression(), X, codes, cv=cv))
+    union = ParallelBranches(branches, stack_method="predict", cv=cv).fit(X, levels)
+    stack = ParallelBranches(
+        branches, final_estimator=LinearRegression(), stack_method="predict", cv=cv
+    ).fit(X, levels)
+    manual = LinearRegression().fit(out, levels)
+    assert_allclose(stack.predict(X), manual.predict(union.transform(X)))
