@@ -42,9 +42,8 @@ _cpu_share = ContextVar("skl_nirs_cpu_share", default=None)
 
 _blas_lock = threading.Lock()
 _blas_shares = []  # the shares of the tasks limiting thread pools in this process
-_shared_pools = None  # process-wide pools (BLAS) found when the first task started
-_shared_original = None  # their limits then, restored when the last task leaves
-_thread_pools = None  # per-thread pools (OpenMP) found then
+_shared_original = None  # [(process-wide pool, its limit before the first task)]
+_thread_pools = None  # the per-thread pools (OpenMP) found then
 
 
 @contextmanager
@@ -56,64 +55,53 @@ def _blas_limit(share):
     the limit in force is the smallest share held, set again by every task that
     starts (another library may have reset it meanwhile), and the original limits
     come back when the last holder leaves. OpenMP limits are per thread, so each
-    task sets and restores its own thread's. Limits are only ever lowered: one
-    set by the user around the call stays.
+    task sets and restores its own thread's. Limits are only lowered: a BLAS
+    limit set by the user around the call stays.
     """
-    global _shared_pools, _shared_original, _thread_pools
+    global _shared_original, _thread_pools
     with _blas_lock:
         if not _blas_shares:
-            pools = ThreadpoolController()
-            per_thread = [
-                lib.filepath
-                for lib in pools.lib_controllers
-                if "openmp" in (lib.user_api, getattr(lib, "threading_layer", None))
+            pools = ThreadpoolController().lib_controllers
+            _thread_pools = [lib for lib in pools if _is_per_thread(lib)]
+            _shared_original = [
+                (lib, lib.num_threads) for lib in pools if not _is_per_thread(lib)
             ]
-            _thread_pools = pools.select(filepath=per_thread)
-            _shared_pools = pools.select(
-                filepath=[
-                    lib.filepath
-                    for lib in pools.lib_controllers
-                    if lib.filepath not in per_thread
-                ]
-            )
-            _shared_original = _limits(_shared_pools)
+        _set_limits(_shared_original, min([share, *_blas_shares]))
+        own_thread = [(lib, lib.num_threads) for lib in _thread_pools]
+        _set_limits(own_thread, share)
         _blas_shares.append(share)
-        _limit_shared_pools(min(_blas_shares))
-        own_thread = _thread_pools.limit(limits=_lowered(_limits(_thread_pools), share))
     try:
         yield
     finally:
         with _blas_lock:
-            own_thread.restore_original_limits()
             _blas_shares.remove(share)
-            if not _blas_shares:
-                _limit_shared_pools(None)
-                _shared_pools = _shared_original = _thread_pools = None
-            elif share < min(_blas_shares):
-                _limit_shared_pools(min(_blas_shares))
+            try:
+                _set_limits(own_thread, None)
+                _set_limits(_shared_original, min(_blas_shares, default=None))
+            finally:
+                if not _blas_shares:
+                    _shared_original = _thread_pools = None
 
 
-def _limits(pools):
-    return {lib.filepath: lib.num_threads for lib in pools.lib_controllers}
+def _is_per_thread(lib):
+    """OpenMP pools take limits per calling thread; BLAS pools per process."""
+    return lib.user_api == "openmp" or (
+        lib.internal_api == "openblas"
+        and getattr(lib, "threading_layer", None) == "openmp"
+    )
 
 
-def _lowered(limits, limit):
-    """``limits`` lowered to ``limit``, never raised (a user's limit stays)."""
-    return {path: limit if n is None else min(n, limit) for path, n in limits.items()}
-
-
-def _limit_shared_pools(limit):
-    """Set the process-wide limits to ``limit`` (``None``: the original ones).
+def _set_limits(original, limit):
+    """Lower each pool's limit to ``limit``; ``None`` sets the original limits.
 
     threadpoolctl >= 3.8 ignores OpenBLAS limits set by any thread but the one
     that set them first, until it releases them; our threads take turns under
     ``_blas_lock`` instead, so each releases them at once. (A thread of another
     library keeps its control.)
     """
-    if limit is None:
-        _shared_pools.limit(limits=_shared_original)
-    else:
-        _shared_pools.limit(limits=_lowered(_shared_original, limit))
+    for lib, n in original:
+        if n is not None:
+            lib.set_num_threads(n if limit is None else min(n, limit))
     release = getattr(OpenBLASController, "clear_controlling_thread", None)
     if release is not None:
         release()
