@@ -1,11 +1,11 @@
 """OptunaSearchCV: Optuna chooses the candidates, joblib workers evaluate them."""
 
 import copy
+import functools
 import logging
 import math
-import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from numbers import Integral, Real
 
 import numpy as np
@@ -171,10 +171,9 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
     random_state : int, RandomState instance or None, default=None
         Seeds the default sampler: the same seed gives the same trials. With a
-        ``storage``, the seed is mixed with the number of trials already in the
-        study and the process id, so that processes sharing a study, and a
-        resumed search, explore new candidates (such searches are not
-        reproducible).
+        ``storage``, each batch's seed is mixed with the number of its first
+        trial, so that processes sharing a study, and a resumed search, explore
+        new candidates, while a search on a new study is still reproducible.
 
     error_score : "raise" or float, default=np.nan
         As in ``GridSearchCV``: ``"raise"`` raises the estimator's own
@@ -364,7 +363,15 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             return next(iter(scorers._scorers))
         return "score"
 
-    def _create_study(self, objective):
+    def _default_sampler(self, seed, first_trial=None):
+        """TPE with the constant liar, seeded, or reseeded for a batch."""
+        import optuna
+
+        if seed is not None and first_trial is not None:
+            seed = int(np.random.SeedSequence([seed, first_trial]).generate_state(1)[0])
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+
+    def _create_study(self, objective, seed):
         import optuna
 
         if self.storage is None and self.study_name is not None:
@@ -374,11 +381,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             )
         if self.n_trials is None and self.timeout is None:
             raise ValueError("n_trials=None needs a timeout to stop the search.")
-        seed = None
         if self.sampler is None:
-            if self.random_state is not None:
-                seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-            sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+            sampler = self._default_sampler(seed)
         else:
             sampler = copy.deepcopy(self.sampler)
         pruner = (
@@ -407,14 +411,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                     f"storage={self.storage!r} could not be opened: "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
-        if self.sampler is None and self.storage is not None and seed is not None:
-            # A shared or resumed study: the processes and fits using this seed
-            # would otherwise all draw the same start-up candidates again.
-            entropy = [seed, len(study.get_trials(deepcopy=False)), os.getpid()]
-            study.sampler = optuna.samplers.TPESampler(
-                seed=int(np.random.SeedSequence(entropy).generate_state(1)[0]),
-                constant_liar=True,
-            )
         if study.direction != optuna.study.StudyDirection.MAXIMIZE:
             raise ValueError(
                 f"Study {study.study_name!r} in storage is set to "
@@ -499,8 +495,14 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
         evaluate = self._make_evaluate(runner, base_estimator, X, y, splits, fit_kwargs)
         with _optuna_logging(self.verbose), runner:
-            study = self._create_study(objective)
-            self._optimize(study, space, evaluate, objective)
+            seed = None
+            if self.sampler is None and self.random_state is not None:
+                seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+            study = self._create_study(objective, seed)
+            # On a shared or resumed study, a batch seeded like an earlier one
+            # would draw the same start-up candidates again.
+            batch_seed = seed if self.storage is not None else None
+            self._optimize(study, space, evaluate, objective, batch_seed)
         self.parallel_plan_ = runner.plan
 
         trials = _evaluated_trials(study)
@@ -575,7 +577,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
         return evaluate
 
-    def _optimize(self, study, space, evaluate, objective):
+    def _optimize(self, study, space, evaluate, objective, batch_seed):
         """Ask, evaluate and tell batches of trials until the study is done."""
         from optuna.trial import TrialState
 
@@ -597,9 +599,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 for t in trials
                 if t.state != TrialState.PRUNED and _FOLDS in t.user_attrs
             }
-            batch = [study.ask() for _ in range(min(self.batch_size, remaining))]
-            told = set()
+            batch, told = [], set()
             try:
+                for _ in range(min(self.batch_size, remaining)):
+                    batch.append(study.ask())
+                if batch_seed is not None:  # (TPE samples when suggest is called)
+                    study.sampler = self._default_sampler(batch_seed, batch[0].number)
                 exhausted = self._run_batch(
                     study, space, evaluate, objective, batch, scored, told
                 )
@@ -607,7 +612,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 # an error or an interruption: do not leave the batch RUNNING
                 for trial in batch:
                     if trial.number not in told:
-                        study.tell(trial, state=TrialState.FAIL)
+                        with suppress(Exception):  # (the error is raised below)
+                            study.tell(trial, state=TrialState.FAIL)
                 raise
 
     def _run_batch(self, study, space, evaluate, objective, batch, scored, told):
@@ -671,7 +677,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
     def _tell(self, study, trial, told, **outcome):
         """Tell Optuna a trial's outcome; True if the sampler stopped the study."""
-        told.add(trial.number)
         stopped = False
         try:
             frozen = study.tell(trial, **outcome)
@@ -683,6 +688,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 raise
             frozen = study.get_trials(deepcopy=False)[trial.number]
             stopped = True
+        told.add(trial.number)
         for callback in self.callbacks or ():
             callback(study, frozen)
         return stopped
@@ -692,12 +698,19 @@ def _scoring_id(scoring):
     """A description of ``scoring`` that is the same in every process."""
     if scoring is None or isinstance(scoring, str):
         return str(scoring)
-    if callable(scoring):
-        name = getattr(scoring, "__qualname__", type(scoring).__name__)
-        return f"{getattr(scoring, '__module__', '')}.{name}"
     if isinstance(scoring, dict):
         return str({key: _scoring_id(value) for key, value in sorted(scoring.items())})
-    return str(sorted(scoring))
+    if isinstance(scoring, (list, tuple, set)):
+        return str(sorted(scoring))
+    if isinstance(scoring, functools.partial):
+        options = (scoring.args, sorted(scoring.keywords.items()))
+        return f"partial({_scoring_id(scoring.func)}, {options!r})"
+    if hasattr(scoring, "__qualname__"):  # a function
+        return f"{scoring.__module__}.{scoring.__qualname__}"
+    description = repr(scoring)  # make_scorer(metric, options) for sklearn's scorers
+    if " at 0x" in description:  # an object without a repr of its own
+        return f"{type(scoring).__module__}.{type(scoring).__qualname__}"
+    return description
 
 
 def _counts(trial):

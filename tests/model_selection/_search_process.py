@@ -42,10 +42,13 @@ def make_search(storage, study_name, n_trials, sleep=0.0):
 if __name__ == "__main__":
     storage, study_name, n_trials, out = sys.argv[1:5]
     sleep = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+    seed = int(sys.argv[6]) if len(sys.argv) > 6 else None
     X, y, _ = make_nirs_regression(60, 100, random_state=0)
     told = []
     search = make_search(storage, study_name, int(n_trials), sleep)
-    search.set_params(callbacks=[lambda study, trial: told.append(trial.number)])
+    search.set_params(
+        callbacks=[lambda study, trial: told.append(trial.number)], random_state=seed
+    )
     search.fit(X, y)
     with open(out, "w") as f:
         json.dump(
@@ -53,6 +56,7 @@ if __name__ == "__main__":
                 told=told,
                 best_score=search.best_score_,
                 rows=len(search.cv_results_["params"]),
+                params=search.cv_results_["params"],
             ),
             f,
         )

@@ -11,6 +11,7 @@ from pathlib import Path
 import optuna
 import pytest
 from _search_process import make_search, make_storage
+from sklearn.metrics import make_scorer, mean_absolute_error, r2_score
 
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.model_selection._optuna_search import _FOLDS, _REUSED
@@ -32,11 +33,12 @@ def storage(request, tmp_path):
     return f"sqlite:///{tmp_path / 'study.db'}"
 
 
-def _launch(storage, study_name, n_trials, out, sleep=0.0):
+def _launch(storage, study_name, n_trials, out, sleep=0.0, seed=None):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), str(SCRIPT.parent)]))
     return subprocess.Popen(
         [sys.executable, str(SCRIPT), storage, study_name, str(n_trials), str(out)]
-        + [str(sleep)],
+        + [str(sleep)]
+        + ([] if seed is None else [str(seed)]),
         env=env,
     )
 
@@ -137,9 +139,31 @@ def test_a_seeded_search_explores_new_candidates_when_resumed(tmp_path, data):
     assert len(search.cv_results_["params"]) == 10  # 5 new candidates, not repeats
 
 
+def test_a_seeded_search_on_a_new_study_is_reproducible(tmp_path):
+    # in two processes, as a user running the same script twice
+    reports = []
+    for run in ("first", "second"):
+        out = tmp_path / f"{run}.json"
+        _launch(f"sqlite:///{tmp_path / run}.db", "seeded", 6, out, seed=0).wait()
+        reports.append(json.loads(out.read_text()))
+    assert reports[0]["params"] == reports[1]["params"]
+    assert len(reports[0]["params"]) == 6
+
+
 def test_a_change_of_scoring_is_refused(tmp_path, data):
     X, y = data
     url = f"sqlite:///{tmp_path / 'study.db'}"
     make_search(url, "r2", 2).fit(X, y)
     with pytest.raises(ValueError, match="scoring='None', not 'neg_mean_squared"):
         make_search(url, "r2", 4).set_params(scoring="neg_mean_squared_error").fit(X, y)
+
+
+def test_a_change_of_scorer_object_is_refused(tmp_path, data):
+    X, y = data
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    r2 = make_scorer(r2_score)
+    make_search(url, "scorers", 2).set_params(scoring=r2).fit(X, y)
+    make_search(url, "scorers", 3).set_params(scoring=make_scorer(r2_score)).fit(X, y)
+    mae = make_scorer(mean_absolute_error, greater_is_better=False)
+    with pytest.raises(ValueError, match="scoring=.*r2_score.*, not .*mean_absolute"):
+        make_search(url, "scorers", 4).set_params(scoring=mae).fit(X, y)
