@@ -532,12 +532,14 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             and any(is_classifier(e) for _, e in estimators)
         ):
             # Classifier branches learn encoded labels, so that their predictions
-            # are numbers whatever the labels (as in StackingClassifier); in the
-            # classifier role, so does everything else.
+            # are numbers whatever the labels (as in StackingClassifier); so does
+            # everything else in the classifier role, or when the labels are not
+            # numbers (PLS-DA: a regressor learns the codes).
             self._label_encoder = LabelEncoder().fit(y)
             y_classes = self._label_encoder.transform(y)
             if role == "classifier":
                 self.classes_ = self._label_encoder.classes_
+            if role == "classifier" or y.dtype.kind not in "biuf":
                 y = y_classes
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 

@@ -4,6 +4,7 @@ import copy
 import functools
 import logging
 import math
+import re
 import time
 from contextlib import contextmanager, suppress
 from numbers import Integral, Real
@@ -707,10 +708,9 @@ def _scoring_id(scoring):
         return f"partial({_scoring_id(scoring.func)}, {options!r})"
     if hasattr(scoring, "__qualname__"):  # a function
         return f"{scoring.__module__}.{scoring.__qualname__}"
-    description = repr(scoring)  # make_scorer(metric, options) for sklearn's scorers
-    if " at 0x" in description:  # an object without a repr of its own
-        return f"{type(scoring).__module__}.{type(scoring).__qualname__}"
-    return description
+    # make_scorer(metric, options) for sklearn's scorers, without the addresses
+    # of the objects that have no repr of their own
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(scoring))
 
 
 def _counts(trial):

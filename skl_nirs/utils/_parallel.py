@@ -77,10 +77,12 @@ def _blas_limit(share):
             _blas_shares.remove(share)
             try:
                 _set_limits(own_thread, None)
-                _set_limits(_shared_original, min(_blas_shares, default=None))
             finally:
-                if not _blas_shares:
-                    _shared_original = _thread_pools = None
+                try:
+                    _set_limits(_shared_original, min(_blas_shares, default=None))
+                finally:
+                    if not _blas_shares:
+                        _shared_original = _thread_pools = None
 
 
 def _is_per_thread(lib):

@@ -524,6 +524,15 @@ def test_string_labels_give_numeric_predictions_in_the_transformer_role(spectra)
     out = union.fit_transform(X, labels)
     assert out.dtype.kind == "f" and set(np.unique(out[:, 0])) <= {0.0, 1.0}
     assert union.transform(X).dtype.kind == "f"
+    # PLS-DA: with labels that are not numbers, a regressor learns their codes
+    cv = KFold(3)
+    plsda = ParallelBranches(
+        [("lr", LogisticRegression()), ("pls", PLSRegression(2))], cv=cv
+    ).fit_transform(X, labels)
+    codes = (labels == "low").astype(float)  # "high" < "low": codes 0 and 1
+    assert_allclose(
+        plsda[:, -1], cross_val_predict(PLSRegression(2), X, codes, cv=cv).ravel()
+    )
 
 
 def test_only_classifier_branches_learn_encoded_labels(spectra):

@@ -1,5 +1,6 @@
 """OptunaSearchCV on shared Optuna storages: several processes, interrupt, resume."""
 
+import functools
 import json
 import os
 import signal
@@ -11,10 +12,10 @@ from pathlib import Path
 import optuna
 import pytest
 from _search_process import make_search, make_storage
-from sklearn.metrics import make_scorer, mean_absolute_error, r2_score
+from sklearn.metrics import fbeta_score, make_scorer, mean_absolute_error, r2_score
 
 from skl_nirs.datasets import make_nirs_regression
-from skl_nirs.model_selection._optuna_search import _FOLDS, _REUSED
+from skl_nirs.model_selection._optuna_search import _FOLDS, _REUSED, _scoring_id
 
 SCRIPT = Path(__file__).with_name("_search_process.py")
 TESTS = Path(__file__).parents[1]
@@ -167,3 +168,12 @@ def test_a_change_of_scorer_object_is_refused(tmp_path, data):
     mae = make_scorer(mean_absolute_error, greater_is_better=False)
     with pytest.raises(ValueError, match="scoring=.*r2_score.*, not .*mean_absolute"):
         make_search(url, "scorers", 4).set_params(scoring=mae).fit(X, y)
+
+
+def test_scoring_ids_are_stable_and_tell_options_apart():
+    def fbeta(beta):
+        return make_scorer(functools.partial(fbeta_score, beta=beta))
+
+    assert _scoring_id(fbeta(2)) == _scoring_id(fbeta(2))  # no object addresses
+    assert _scoring_id(fbeta(2)) != _scoring_id(fbeta(3))
+    assert _scoring_id({"a": fbeta(2), "b": "r2"}) != _scoring_id({"a": fbeta(3)})
