@@ -247,6 +247,14 @@ def machine_notes():
     )
 
 
+def start(script, args, quick_repeats, quick_caveat="sizes too small for the targets"):
+    """Set the default ``--repeats``, print the header line, return the Verdicts."""
+    if args.repeats is None:
+        args.repeats = quick_repeats if args.quick else 5
+    print(f"{script}.py{' --quick' if args.quick else ''}: {machine_notes()}")
+    return Verdicts(script + (f" (--quick: {quick_caveat})" if args.quick else ""))
+
+
 def warm_loky(n_jobs=2):
     """Start the loky workers and import the usual modules in them."""
     from sklearn.utils.parallel import Parallel, delayed

@@ -45,11 +45,10 @@ import tempfile
 import joblib
 from _common import (
     PeakPSS,
-    Verdicts,
     interleaved,
-    machine_notes,
     print_times,
     ratio,
+    start,
 )
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.decomposition import PCA
@@ -367,13 +366,7 @@ def main():
         kind, n_jobs, n, p = args.memory_child
         memory_child(kind, int(n_jobs), int(n), int(p))
         return
-    if args.repeats is None:
-        args.repeats = 3 if args.quick else 5
-    print(f"bench_branches.py{' --quick' if args.quick else ''}: {machine_notes()}")
-    verdicts = Verdicts(
-        "bench_branches"
-        + (" (--quick: sizes too small for the targets)" if args.quick else "")
-    )
+    verdicts = start("bench_branches", args, 3)
     if args.only in (None, "union"):
         case_union(args, verdicts)
     if args.only in (None, "stacking"):

@@ -53,13 +53,12 @@ import warnings
 
 import optuna
 from _common import (
-    Verdicts,
     interleaved,
-    machine_notes,
     med,
     print_times,
     ratio,
     run_python,
+    start,
 )
 from joblib import parallel_backend
 from sklearn.cross_decomposition import PLSRegression
@@ -530,13 +529,7 @@ def main():
         "--only", choices=["nested", "small", "calibrate", "threading"], default=None
     )
     args = parser.parse_args()
-    if args.repeats is None:
-        args.repeats = 2 if args.quick else 5
-    print(f"bench_budget.py{' --quick' if args.quick else ''}: {machine_notes()}")
-    verdicts = Verdicts(
-        "bench_budget"
-        + (" (--quick: sizes too small for the targets)" if args.quick else "")
-    )
+    verdicts = start("bench_budget", args, 2)
     if args.only in (None, "nested"):
         case_nested(args, verdicts)
     if args.only in (None, "small"):

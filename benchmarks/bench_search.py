@@ -39,12 +39,11 @@ import optuna
 from _common import (
     CountingPLS,
     PythonSmoother,
-    Verdicts,
     interleaved,
-    machine_notes,
     med,
     print_times,
     ratio,
+    start,
 )
 from optuna.distributions import FloatDistribution, IntDistribution
 from optuna_integration import OptunaSearchCV as IntegrationSearch
@@ -238,16 +237,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--only", choices=["gil", "fits"], default=None)
     args = parser.parse_args()
-    if args.repeats is None:
-        args.repeats = 2 if args.quick else 5
-    print(f"bench_search.py{' --quick' if args.quick else ''}: {machine_notes()}")
-    verdicts = Verdicts(
-        "bench_search"
-        + (
-            " (--quick: fewer trials; speed targets not meaningful)"
-            if args.quick
-            else ""
-        )
+    verdicts = start(
+        "bench_search", args, 2, "fewer trials; speed targets not meaningful"
     )
     if args.only in (None, "gil"):
         case_gil(args, verdicts)
