@@ -311,6 +311,28 @@ def _pss_bytes(pid):
     return 0
 
 
+def children_pss():
+    """PSS of this process' children: ``{"workers": [...], "trackers": [...]}``.
+
+    Trackers are the resource-tracker processes of loky and multiprocessing;
+    every other child counts as a worker.
+    """
+    import psutil
+
+    found = {"workers": [], "trackers": []}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            kind = (
+                "trackers"
+                if "resource_tracker" in " ".join(child.cmdline())
+                else "workers"
+            )
+        except psutil.Error:
+            continue
+        found[kind].append(_pss_bytes(child.pid))
+    return found
+
+
 class PeakPSS:
     """Sample the summed PSS of this process and all its children every 20 ms.
 
