@@ -169,3 +169,17 @@ class DyingTransformer(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         return X
+
+
+class NJobsTransformer(TransformerMixin, BaseEstimator):
+    """Output one column: the ``n_jobs`` this estimator holds when transforming."""
+
+    def __init__(self, n_jobs=None):
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X):
+        return np.full((len(X), 1), float(self.n_jobs))

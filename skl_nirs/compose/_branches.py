@@ -4,11 +4,12 @@ import copy
 import time
 import warnings
 from collections import Counter
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import TransformerMixin, clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, _safe_indexing, assert_all_finite, get_tags
@@ -27,6 +28,7 @@ from skl_nirs.utils._compat import (
     _VisualBlock,
 )
 from skl_nirs.utils._parallel import (
+    N_JOBS_CONSTRAINT,
     BudgetedParallel,
     _caller_share,
     _nbytes,
@@ -60,11 +62,12 @@ def _with_branch_name(exc, name):
 def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
     """Fit one branch on all rows (``train is None``) or on one fold.
 
-    Returns ``(output, fitted_estimator, seconds)``, or ``(exception, None,
-    seconds)`` when the branch failed and ``on_error="warn"``. On all rows,
-    ``output`` is the transform output when ``method == "transform"`` (else
-    ``None``, and ``method`` is ``None``); on a fold, it is the ``method``
-    output for the ``test`` rows.
+    Returns ``(output, fitted, seconds)``, or ``(exception, None, seconds)``
+    when the branch failed and ``on_error="warn"``. On all rows, ``fitted`` is
+    the fitted estimator and ``output`` the transform output when ``method ==
+    "transform"`` (else ``None``, and ``method`` is ``None``); on a fold,
+    ``output`` is the ``method`` output for the ``test`` rows and ``fitted`` the
+    fold's ``classes_`` (``None`` for a regressor), to align its columns.
     """
     start = time.perf_counter()
     try:
@@ -80,7 +83,7 @@ def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
                 y_train = None if y is None else _safe_indexing(y, train)
                 estimator.fit(_safe_indexing(X, train), y_train)
                 output = getattr(estimator, method)(_safe_indexing(X, test))
-                fitted = None
+                fitted = getattr(estimator, "classes_", None)
     except Exception as exc:
         if on_error == "raise":
             raise _with_branch_name(exc, name) from None
@@ -91,9 +94,41 @@ def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
 def _branch_output(name, estimator, X, method):
     """Output of a fitted branch on new rows."""
     try:
-        return getattr(estimator, method)(X)
+        with capped_n_jobs(estimator):
+            return getattr(estimator, method)(X)
     except Exception as exc:
         raise _with_branch_name(exc, name) from None
+
+
+def _all_classes(name, output, classes, n_classes, method):
+    """Fold predictions with one column per class of the whole ``y``.
+
+    A training fold that lacks a class gives fewer columns: they are placed
+    under their classes (codes ``0 .. n_classes - 1``) and the missing ones
+    filled as :func:`~sklearn.model_selection.cross_val_predict` does.
+    """
+    if method == "predict" or len(classes) == n_classes:
+        return output
+    warnings.warn(
+        f"Branch {name!r}: a training fold of cv has {len(classes)} of the "
+        f"{n_classes} classes; its predictions for the missing classes are "
+        f"filled in. Use a stratified cv.",
+        RuntimeWarning,
+        stacklevel=5,
+    )
+    output = np.asarray(output)
+    if method == "decision_function" and (
+        len(classes) <= 2 or output.ndim != 2 or output.shape[1] != len(classes)
+    ):
+        raise ValueError(
+            f"Branch {name!r}: a training fold of cv has only {len(classes)} of "
+            f"the {n_classes} classes, which stack_method='decision_function' "
+            "cannot represent; use a stratified cv or stack_method='predict_proba'."
+        )
+    fill = 0.0 if method == "predict_proba" else np.finfo(output.dtype).min
+    full = np.full((output.shape[0], n_classes), fill, dtype=output.dtype)
+    full[:, classes] = output.reshape(output.shape[0], -1)
+    return full
 
 
 def _prediction_block(output, method):
@@ -108,13 +143,41 @@ def _prediction_block(output, method):
     return output
 
 
+class _LabelCodes:
+    """Class labels as codes ``0 .. n_classes - 1``, column by column for 2-D y."""
+
+    def __init__(self, y):
+        self.multi_output = y.ndim == 2 and y.shape[1] > 1  # (n, 1): warn, ravel
+        columns = y.T if self.multi_output else [y]
+        self.encoders = [LabelEncoder().fit(column) for column in columns]
+
+    @property
+    def classes_(self):
+        classes = [encoder.classes_ for encoder in self.encoders]
+        return classes if self.multi_output else classes[0]
+
+    def _by_column(self, method, y):
+        y = np.asarray(y)
+        columns = y.T if self.multi_output else [y]
+        out = [getattr(e, method)(col) for e, col in zip(self.encoders, columns)]
+        return np.column_stack(out) if self.multi_output else out[0]
+
+    def transform(self, y):
+        return self._by_column("transform", y)
+
+    def inverse_transform(self, codes):
+        return self._by_column("inverse_transform", codes)
+
+
 def _is_transformer_role(self):
     return self.final_estimator is None
 
 
 def _final_estimator_has(attr):
     def check(self):
-        final = getattr(self, "final_estimator_", None) or self.final_estimator
+        final = getattr(self, "final_estimator_", None)
+        if final is None:
+            final = self.final_estimator
         return final is not None and hasattr(final, attr)
 
     return check
@@ -160,7 +223,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         Splits for the out-of-fold predictions of predictor branches, as in
         :func:`~sklearn.model_selection.cross_val_predict`: ``None`` is 5-fold
         (stratified for classification). The test folds must partition the
-        samples.
+        samples. If a training fold lacks a class, its predictions are placed
+        under the right class columns and the missing ones filled (0 for
+        probabilities), with a warning, as ``cross_val_predict`` does.
 
     passthrough : bool, default=False
         Append the raw ``X`` after the branch outputs.
@@ -169,11 +234,12 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             default="auto"
         Output of predictor branches. ``"auto"`` takes, in this order, the first
         of ``predict_proba``, ``decision_function`` and ``predict`` that the
-        branch has. In binary classification one probability column is dropped.
-        With a one-dimensional classification target, classifier branches learn
-        the labels encoded as ``0 .. n_classes - 1`` (as in
+        branch has. In binary classification one probability column is dropped
+        (one per output for multi-output targets). Classifier branches learn the
+        labels encoded as ``0 .. n_classes - 1`` (per output; as in
         :class:`~sklearn.ensemble.StackingClassifier`), so that ``"predict"``
-        gives numbers whatever the labels.
+        gives numbers whatever the labels; regressor branches learn those codes
+        too when the labels are not numbers (PLS-DA).
 
     branch_weights : dict of str to float, default=None
         Multiplicative weight of each branch's output, by branch name (missing
@@ -248,7 +314,11 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     :class:`~sklearn.preprocessing.TargetEncoder`), while ``transform`` on new data
     uses the refitted branches: ``fit_transform(X)`` differs from
     ``fit(X).transform(X)`` when there are predictor branches. Multi-output ``y``
-    is supported.
+    is supported, for regression and classification.
+
+    Not supported: ``sample_weight`` and other fit parameters (no metadata
+    routing yet), and ``groups`` for a group-aware ``cv``: pass the splits
+    instead, e.g. ``cv=list(GroupKFold(5).split(X, y, groups))``.
 
     References
     ----------
@@ -286,7 +356,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             StrOptions({"auto", "predict", "predict_proba", "decision_function"})
         ],
         "branch_weights": [dict, None],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "on_error": [StrOptions({"raise", "warn"})],
         "verbose": ["verbose"],
         "verbose_feature_names_out": ["boolean"],
@@ -431,9 +501,13 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 f"branches are {names}."
             )
         for name, weight in (self.branch_weights or {}).items():
-            if not isinstance(weight, Real):
+            if isinstance(weight, bool) or not isinstance(weight, Real):
                 raise TypeError(
                     f"branch_weights[{name!r}] must be a number, got {weight!r}."
+                )
+            if not np.isfinite(weight):
+                raise ValueError(
+                    f"branch_weights[{name!r}] must be finite, got {weight!r}."
                 )
         if self.final_estimator is not None and not _is_predictor(self.final_estimator):
             raise TypeError(
@@ -525,17 +599,24 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             check_classification_targets(y)
         if y is not None:
             y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        classifiers = [n for n, e in estimators if is_classifier(e)]
+        if classifiers and role != "classifier":
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise ValueError(
+                    f"Branches {classifiers} are classifiers: {exc}"
+                ) from None
         y_classes = y  # what classifier branches learn
         if role == "classifier" or (
             y is not None
-            and y.ndim == 1
-            and any(is_classifier(e) for _, e in estimators)
+            and (classifiers or (has_predictors and y.dtype.kind not in "biuf"))
         ):
             # Classifier branches learn encoded labels, so that their predictions
             # are numbers whatever the labels (as in StackingClassifier); so does
             # everything else in the classifier role, or when the labels are not
             # numbers (PLS-DA: a regressor learns the codes).
-            self._label_encoder = LabelEncoder().fit(y)
+            self._label_encoder = _LabelCodes(y)
             y_classes = self._label_encoder.transform(y)
             if role == "classifier":
                 self.classes_ = self._label_encoder.classes_
@@ -620,8 +701,8 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 fitted[name] = estimator
                 if output is not None:
                     outputs[name] = output
-            else:
-                folds.setdefault(name, []).append((test, output))
+            else:  # a fold: ``estimator`` holds its classes
+                folds.setdefault(name, []).append((test, output, estimator))
 
         for name, message in self.branch_errors_.items():
             warnings.warn(
@@ -639,6 +720,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 "to see the tracebacks."
             )
 
+        encoder = getattr(self, "_label_encoder", None)
         self._predictor_names = {}
         for name, estimator in fitted.items():
             method = self.stack_method_[name]
@@ -647,7 +729,15 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             n_samples = len(X)
             if name in folds:
                 stacked = None
-                for test, out in folds[name]:
+                for test, out, classes in folds[name]:
+                    if (
+                        encoder is not None
+                        and not encoder.multi_output
+                        and isinstance(classes, np.ndarray)
+                    ):
+                        out = _all_classes(
+                            name, out, classes, len(encoder.classes_), method
+                        )
                     out = _prediction_block(out, method)
                     if stacked is None:
                         stacked = np.empty((n_samples, out.shape[1]), dtype=out.dtype)
@@ -684,12 +774,16 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             classes = getattr(estimator, "classes_", None)
         else:
             classes = encoder.classes_
-        if method == "predict" or classes is None or np.ndim(classes) != 1:
+        one_per_class = (
+            isinstance(classes, np.ndarray)
+            and classes.ndim == 1
+            and width in (len(classes), len(classes) - 1)  # binary: one kept
+        )
+        if method == "predict" or not one_per_class:
             if width == 1:
                 return [method]
             return [f"{method}{i}" for i in range(width)]
-        classes = list(classes)[-width:]
-        return [f"{method}_{c}" for c in classes]
+        return [f"{method}_{c}" for c in list(classes)[-width:]]
 
     # -- outputs ---------------------------------------------------------------
 
@@ -815,7 +909,12 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
 
     @available_if(_final_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
-        """Score of the final estimator (R² or accuracy) on the branch outputs.
+        """Accuracy (classifier role) or the final estimator's score (R²).
+
+        In the classifier role, the accuracy of :meth:`predict` on the original
+        labels, as :class:`~sklearn.ensemble.StackingClassifier` (a label the
+        fit never saw counts as an error); otherwise ``final_estimator_.score``
+        on the branch outputs.
 
         Parameters
         ----------
@@ -829,11 +928,11 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         Returns
         -------
         score : float
-            ``final_estimator_.score`` on the branch outputs.
+            Accuracy, or ``final_estimator_.score`` on the branch outputs.
         """
         check_is_fitted(self)
-        if self._role() == "classifier":
-            y = self._label_encoder.transform(y)
+        if self._role() == "classifier":  # labels the fit never saw count as errors
+            return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
         return self.final_estimator_.score(
             self._transform(X), y, sample_weight=sample_weight
         )
@@ -863,6 +962,11 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             if method == "passthrough":
                 names = input_features
             elif method == "transform":
+                if not hasattr(estimator, "get_feature_names_out"):
+                    raise AttributeError(
+                        f"Branch {name!r} ({type(estimator).__name__}) does not "
+                        "provide get_feature_names_out."
+                    )
                 names = estimator.get_feature_names_out(input_features)
             else:
                 names = self._predictor_names[name]
@@ -871,15 +975,19 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             out = [f"{name}__{feature}" for name, names in named for feature in names]
         else:
             out = [feature for _, names in named for feature in names]
-            repeated = sorted(f for f, n in Counter(out).items() if n > 1)
-            if repeated:
-                raise ValueError(
-                    f"Output feature names {repeated[:5]} are not unique; set "
-                    "verbose_feature_names_out=True to prefix them with branch "
-                    "names."
-                )
         if self.passthrough:
             out.extend(input_features)
+        repeated = sorted(f for f, n in Counter(out).items() if n > 1)
+        if repeated:
+            advice = (
+                "rename the input features"
+                if self.verbose_feature_names_out
+                else "set verbose_feature_names_out=True to prefix them with "
+                "branch names"
+            )
+            raise ValueError(
+                f"Output feature names {repeated[:5]} are not unique; {advice}."
+            )
         return np.asarray(out, dtype=object)
 
     # -- estimator plumbing ----------------------------------------------------
@@ -901,7 +1009,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             tags.target_tags.required = self.final_estimator is not None or any(
                 _is_predictor(e) for e in estimators
             )
-            if self.final_estimator is not None:
+            if self.final_estimator is not None and (
+                self.passthrough or "passthrough" in dict(self.branches).values()
+            ):  # otherwise the final estimator sees only branch outputs
                 estimators.append(self.final_estimator)
             tags.input_tags.allow_nan = all(
                 get_tags(e).input_tags.allow_nan for e in estimators

@@ -1,10 +1,16 @@
 """Build many named branches at once."""
 
 import itertools
+import re
 from collections import Counter
 
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
+
+from skl_nirs.compose._branches import ParallelBranches
+
+# names a branch cannot take: ParallelBranches' own parameters
+_RESERVED = frozenset(ParallelBranches._get_param_names())
 
 
 def _label(estimator):
@@ -15,13 +21,16 @@ def _label(estimator):
     return type(estimator).__name__.lower()
 
 
-def _deduplicate(labels):
-    """Suffix repeated labels with ``-1``, ``-2``... as ``make_union`` does."""
+def _deduplicate(labels, reserved=()):
+    """Suffix repeated labels with ``-1``, ``-2``... as ``make_union`` does.
+
+    Labels in ``reserved`` are suffixed even when they occur once.
+    """
     counts = Counter(labels)
     seen = Counter()
     unique = []
     for label in labels:
-        if counts[label] > 1:
+        if counts[label] > 1 or label in reserved:
             seen[label] += 1
             label = f"{label}-{seen[label]}"
         unique.append(label)
@@ -32,7 +41,8 @@ def make_branches(*estimators):
     """Name branches automatically, for :class:`ParallelBranches`.
 
     A branch is named after its class in lower case; a Pipeline after its steps,
-    joined by ``_``. Repeated names get ``-1``, ``-2``... suffixes.
+    joined by ``_``. Repeated names, and names of parameters of
+    :class:`ParallelBranches` (``"passthrough"``), get ``-1``, ``-2``... suffixes.
 
     Parameters
     ----------
@@ -59,7 +69,7 @@ def make_branches(*estimators):
     ...     PLSRegression(), PLSRegression(n_components=5))]
     ['standardnormalvariate_plsregression', 'plsregression-1', 'plsregression-2']
     """
-    names = _deduplicate([_label(estimator) for estimator in estimators])
+    names = _deduplicate([_label(estimator) for estimator in estimators], _RESERVED)
     return list(zip(names, estimators))
 
 
@@ -69,8 +79,9 @@ def make_branch_grid(**steps):
     Each keyword is a pipeline step; its value lists the options for that step,
     either as a list (labelled by class name) or as a dict ``{label: option}``.
     ``"passthrough"`` skips the step. A branch is named by its options' labels
-    joined by ``_``, and its steps by the keywords, so that its parameters are
-    ``<branch>__<step>__<param>``.
+    joined by ``_`` (runs of ``_`` shortened to one, repeated names suffixed
+    ``-1``, ``-2``...), and its steps by the keywords, so that its parameters
+    are ``<branch>__<step>__<param>``.
 
     This replaces generator syntaxes such as ``{"_or_": [SNV, MSC, Detrend]}``:
     stack or compare all the branches with :class:`ParallelBranches`, or let a
@@ -133,18 +144,20 @@ def make_branch_grid(**steps):
         if not items:
             raise ValueError(f"Step {step!r} has no options.")
         labelled.append([(step, label, option) for label, option in items])
-    branches = []
-    for combination in itertools.product(*labelled):
-        name = "_".join(label for _, label, _ in combination)
-        branches.append(
-            (
-                name,
-                Pipeline(
-                    [
-                        (step, option if isinstance(option, str) else clone(option))
-                        for step, _, option in combination
-                    ]
-                ),
-            )
+    combinations = list(itertools.product(*labelled))
+    names = [
+        re.sub("_{2,}", "_", "_".join(str(label) for _, label, _ in combination))
+        for combination in combinations
+    ]
+    return [
+        (
+            name,
+            Pipeline(
+                [
+                    (step, option if isinstance(option, str) else clone(option))
+                    for step, _, option in combination
+                ]
+            ),
         )
-    return branches
+        for name, combination in zip(_deduplicate(names, _RESERVED), combinations)
+    ]

@@ -27,17 +27,17 @@ from skl_nirs.utils._compat import (
     _warn_or_raise_about_fit_failures,
 )
 from skl_nirs.utils._parallel import (
+    N_JOBS_CONSTRAINT,
     BudgetedParallel,
     _caller_share,
     _nbytes,
     capped_n_jobs,
     format_plan,
 )
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 # Trial user attributes in which the search keeps what it needs to rebuild
 # cv_results_ from a (possibly shared, possibly resumed) study.
-from skl_nirs.utils._versioning import VersionedPickleMixin
-
 _FOLDS = "skl_nirs:folds"
 _REUSED = "skl_nirs:reused_from"
 _OBJECTIVE = "skl_nirs:objective"
@@ -284,6 +284,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
     _parameter_constraints: dict = {
         **BaseSearchCV._parameter_constraints,
         "param_distributions": [dict, list],
+        "n_jobs": N_JOBS_CONSTRAINT,
         "n_trials": [Interval(Integral, 1, None, closed="left"), None],
         "timeout": [Interval(Real, 0, None, closed="neither"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],

@@ -29,6 +29,15 @@ from joblib.parallel import get_active_backend
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import OpenBLASController, ThreadpoolController
 
+from skl_nirs.utils._compat import Interval
+
+# Constraint of an ``n_jobs`` parameter: joblib gives 0 no meaning.
+N_JOBS_CONSTRAINT = [
+    Interval(Integral, None, -1, closed="right"),
+    Interval(Integral, 1, None, closed="left"),
+    None,
+]
+
 # Below this many bytes of input, summed over the tasks, a process pool costs
 # more than it gains: benchmarks/bench_budget.py measured the break-even of
 # ParallelBranches between 31 and 46 MiB on 2 cores.
@@ -203,7 +212,7 @@ def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
         requested = backend.effective_n_jobs(requested)
     n_workers = max(1, min(requested, n_tasks, budget))
     if requested == 1:
-        reason = "n_jobs=1"
+        reason = "n_jobs=1" if n_jobs in (None, 1) else f"n_jobs={n_jobs}: 1 worker"
     elif n_tasks <= 1:
         reason = "a single task"
     elif n_workers == 1:

@@ -9,6 +9,7 @@ from _probes import (
     DyingTransformer,
     FailingRegressor,
     FailingTransformer,
+    NJobsTransformer,
     RecordingTransformer,
 )
 from joblib import parallel_backend
@@ -290,6 +291,20 @@ def test_pipeline_and_cross_val_score(spectra):
     assert cross_val_score(_stack(), X, y, cv=3).mean() > 0.5
 
 
+def test_generated_names_are_valid_branch_names():
+    names = [name for name, _ in make_branches("passthrough", PCA(2), "passthrough")]
+    assert names == ["passthrough-1", "pca", "passthrough-2"]
+    grid = make_branch_grid(
+        a={"p_q": PCA(), "p": PCA(), "x_": PCA()}, b={"r": PCA(), "q_r": PCA()}
+    )
+    names = [name for name, _ in grid]
+    assert names == ["p_q_r-1", "p_q_q_r", "p_r", "p_q_r-2", "x_r", "x_q_r"]
+    single = make_branch_grid(model=["passthrough", PCA(2)])
+    assert [name for name, _ in single] == ["passthrough-1", "pca"]
+    X = np.random.RandomState(0).rand(10, 4)
+    ParallelBranches(single).fit(X)  # valid names
+
+
 def test_make_branches_and_grid(spectra):
     X, y = spectra
     branches = make_branch_grid(
@@ -426,6 +441,17 @@ def test_verbose_prints_plan(spectra, capsys):
             r"branch_weights\['a'\] must be a number",
         ),
         (dict(branches=[("a", PCA())], n_jobs="2"), ValueError, "'n_jobs' param"),
+        (dict(branches=[("a", PCA())], n_jobs=0), ValueError, "'n_jobs' .* Got 0"),
+        (
+            dict(branches=[("a", PCA())], branch_weights={"a": True}),
+            TypeError,
+            r"branch_weights\['a'\] must be a number, got True",
+        ),
+        (
+            dict(branches=[("a", PCA())], branch_weights={"a": np.nan}),
+            ValueError,
+            r"branch_weights\['a'\] must be finite, got nan",
+        ),
         (dict(branches=[("a", PCA())], cv="five"), ValueError, "'cv' parameter"),
         (
             dict(branches=[("a", PCA())], stack_method="proba"),
@@ -555,3 +581,154 @@ def test_only_classifier_branches_learn_encoded_labels(spectra):
     ).fit(X, levels)
     manual = LinearRegression().fit(out, levels)
     assert_allclose(stack.predict(X), manual.predict(union.transform(X)))
+
+
+def test_a_class_missing_from_a_training_fold_keeps_its_column(spectra):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, _ = spectra
+    cases = [
+        (np.array(["neg"] * 20 + ["pos"] * 20), KFold(2)),  # folds of one class
+        (np.array(["a"] * 16 + ["b"] * 16 + ["c"] * 8), KFold(5)),  # c once
+    ]
+    for labels, cv in cases:
+        union = ParallelBranches([("knn", KNeighborsClassifier(3))], cv=cv)
+        with pytest.warns(RuntimeWarning, match="'knn': a training fold of cv has"):
+            out = union.fit_transform(X, labels)
+        with pytest.warns(RuntimeWarning, match="Number of classes in training"):
+            expected = cross_val_predict(
+                KNeighborsClassifier(3), X, labels, cv=cv, method="predict_proba"
+            )
+        assert_allclose(out, expected[:, 1:] if expected.shape[1] == 2 else expected)
+    stack = ParallelBranches(
+        [("lr", LogisticRegression())], stack_method="decision_function", cv=KFold(5)
+    )
+    with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match="'lr'.*only 2"):
+        stack.fit_transform(X, labels)
+
+
+def test_classifier_branches_reject_a_continuous_target(spectra):
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = spectra
+    union = ParallelBranches(
+        [("dt", DecisionTreeClassifier()), ("pca", PCA(2))], stack_method="predict"
+    )
+    with pytest.raises(ValueError, match=r"Branches \['dt'\] are classifiers: Unknown"):
+        union.fit(X, y)
+
+
+def test_multi_output_classification_as_stacking_classifier(spectra):
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = spectra
+    Y = np.c_[X[:, 0] > np.median(X[:, 0]), y > np.median(y)].astype(int)
+    params = dict(final_estimator=KNeighborsClassifier(3), cv=KFold(3))
+    ours = ParallelBranches([("knn", KNeighborsClassifier(5))], **params).fit(X, Y)
+    theirs = StackingClassifier([("knn", KNeighborsClassifier(5))], **params).fit(X, Y)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert [list(c) for c in ours.classes_] == [[0, 1], [0, 1]]
+    # text labels, and outputs of 2 and 3 classes
+    T = np.c_[np.where(Y[:, 0], "hi", "lo"), np.digitize(y, [0.4, 0.7]).astype(str)]
+    stack = ParallelBranches(
+        [("knn", KNeighborsClassifier(5))],
+        final_estimator=KNeighborsClassifier(3),
+        cv=KFold(3),
+    ).fit(X, T)
+    assert set(stack.predict(X)[:, 0]) <= {"hi", "lo"}
+    assert set(stack.predict(X)[:, 1]) <= {"0", "1", "2"}
+    union = ParallelBranches([("knn", KNeighborsClassifier(5))], cv=KFold(3))
+    out = union.fit_transform(X, T)
+    assert out.shape == (40, 1 + 2)  # one column dropped per output
+    assert len(union.get_feature_names_out()) == 3
+
+
+def test_feature_names_follow_the_width_of_the_decision_function(spectra):
+    from sklearn.svm import SVC
+
+    X, y = spectra
+    four = np.digitize(y, np.quantile(y, [0.25, 0.5, 0.75]))
+    union = ParallelBranches(
+        [("svc", SVC(decision_function_shape="ovo"))],
+        stack_method="decision_function",
+        cv=3,
+    ).set_output(transform="pandas")
+    out = union.fit_transform(X, four)
+    assert out.shape == (40, 6)
+    assert list(out.columns) == [f"svc__decision_function{i}" for i in range(6)]
+
+
+def test_nan_in_X_is_left_to_the_branches(spectra):
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    X, y = spectra
+    X = X.copy()
+    X[::7, 3] = np.nan
+    hgb = HistGradientBoostingRegressor(max_iter=5)
+    stack = ParallelBranches([("hgb", hgb)], final_estimator=Ridge(), cv=3)
+    assert np.isfinite(stack.fit(X, y).predict(X)).all()
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        stack.set_params(passthrough=True).fit(X, y)
+
+
+def test_feature_names_with_passthrough_must_be_unique(spectra):
+    pd = pytest.importorskip("pandas")
+    X, y = spectra
+    frame = pd.DataFrame(X, columns=[f"w{i}" for i in range(X.shape[1])])
+    union = ParallelBranches(
+        [("sc", StandardScaler())], passthrough=True, verbose_feature_names_out=False
+    ).fit(frame)
+    with pytest.raises(ValueError, match=r"\['w0', 'w1'.* are not unique; set verbose"):
+        union.get_feature_names_out()
+
+
+def test_missing_feature_names_name_the_branch(spectra):
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, _ = spectra
+    union = ParallelBranches([("ft", FunctionTransformer())]).fit(X)
+    with pytest.raises(AttributeError, match=r"Branch 'ft' \(FunctionTransformer\)"):
+        union.get_feature_names_out()
+
+
+def test_score_counts_unseen_labels_as_errors(spectra):
+    from sklearn.ensemble import StackingClassifier
+
+    X, y = spectra
+    labels = np.where(y > np.median(y), "high", "low")
+    params = dict(final_estimator=LogisticRegression(), cv=3)
+    ours = ParallelBranches([("lr", LogisticRegression())], **params).fit(X, labels)
+    theirs = StackingClassifier([("lr", LogisticRegression())], **params)
+    theirs.fit(X, labels)
+    test = labels.copy()
+    test[:4] = "other"
+    assert ours.score(X, test) == theirs.score(X, test) < 1
+
+
+def test_regressor_branches_learn_codes_of_text_labels(spectra):
+    X, y = spectra
+    labels = np.where(y > np.median(y), "high", "low")
+    cv = KFold(3)
+    plsda = ParallelBranches([("pls", PLSRegression(2))], cv=cv)
+    codes = (labels == "low").astype(float)
+    assert_allclose(
+        plsda.fit_transform(X, labels).ravel(),
+        cross_val_predict(PLSRegression(2), X, codes, cv=cv).ravel(),
+    )
+
+
+def test_branches_share_the_cpu_budget_when_transforming(spectra, parallel_small_work):
+    X, _ = spectra
+    union = ParallelBranches(
+        [("a", NJobsTransformer(n_jobs=-1)), ("b", NJobsTransformer(n_jobs=-1))],
+        n_jobs=2,
+    ).fit(X)
+    share = union.parallel_plan_["inner_n_jobs"]
+    assert not union.parallel_plan_["sequential"]
+    assert_array_equal(union.transform(X), np.full((40, 2), float(share)))
+    assert union.named_branches_["a"].n_jobs == -1  # capped only meanwhile
+    with parallel_backend("threading"):
+        assert_array_equal(union.transform(X), np.full((40, 2), float(share)))
+    union.set_params(n_jobs=1).fit(X)  # sequential: the whole budget, as in fit
+    assert_array_equal(union.transform(X), union.parallel_plan_["inner_n_jobs"])

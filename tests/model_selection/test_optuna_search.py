@@ -361,6 +361,7 @@ def test_timeout_and_callbacks(spectra):
         (dict(n_trials=None), ValueError, "n_trials=None needs a timeout"),
         (dict(n_trials=0), ValueError, "'n_trials' parameter"),
         (dict(batch_size=0), ValueError, "'batch_size' parameter"),
+        (dict(n_jobs=0), ValueError, "'n_jobs' parameter of OptunaSearchCV .* Got 0"),
         (dict(sampler="tpe"), ValueError, "'sampler' parameter"),
         (dict(storage="nosuchdb://x"), ValueError, "storage='nosuchdb://x' could"),
     ],
