@@ -100,8 +100,10 @@ if __name__ == "__main__":
 # machines) each run a search on the same study of a ``JournalStorage`` file.
 # ``n_trials`` counts the finished trials *of the study*: asked for 16 each,
 # together they finish about 16, not 32 -- up to one batch (``batch_size``)
-# more, as both may ask for a batch at the same moment -- and each search sees
-# all of them in its ``cv_results_``.
+# more, as both may ask for a batch at the same moment. Each search's
+# ``cv_results_`` lists the distinct candidates of the study finished when it
+# stops, both processes' (the one that stops first sees fewer; a candidate
+# proposed twice is listed once).
 
 
 def journal(path):
