@@ -13,6 +13,11 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, _safe_indexing, assert_all_finite, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    process_routing,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
@@ -22,8 +27,10 @@ from skl_nirs.utils._compat import (
     StrOptions,
     _BaseComposition,
     _check_feature_names_in,
+    _check_method_params,
     _check_response_method,
     _fit_context,
+    _routing_enabled,
     _safe_set_output,
     _VisualBlock,
 )
@@ -59,8 +66,11 @@ def _with_branch_name(exc, name):
     return renamed.with_traceback(exc.__traceback__)
 
 
-def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
+def _fit_branch_task(name, estimator, X, y, params, train, test, method, on_error):
     """Fit one branch on all rows (``train is None``) or on one fold.
+
+    ``params`` are the branch's fit parameters for all rows (indexed here for a
+    fold).
 
     Returns ``(output, fitted, seconds)``, or ``(exception, None, seconds)``
     when the branch failed and ``on_error="warn"``. On all rows, ``fitted`` is
@@ -74,14 +84,15 @@ def _fit_branch_task(name, estimator, X, y, train, test, method, on_error):
         with capped_n_jobs(estimator):
             if train is None:
                 if method == "transform":
-                    output = estimator.fit_transform(X, y)
+                    output = estimator.fit_transform(X, y, **params)
                 else:
                     output = None
-                    estimator.fit(X, y)
+                    estimator.fit(X, y, **params)
                 fitted = estimator
             else:
                 y_train = None if y is None else _safe_indexing(y, train)
-                estimator.fit(_safe_indexing(X, train), y_train)
+                params = _check_method_params(X, params, indices=train)
+                estimator.fit(_safe_indexing(X, train), y_train, **params)
                 output = getattr(estimator, method)(_safe_indexing(X, test))
                 fitted = getattr(estimator, "classes_", None)
     except Exception as exc:
@@ -316,9 +327,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     ``fit(X).transform(X)`` when there are predictor branches. Multi-output ``y``
     is supported, for regression and classification.
 
-    Not supported: ``sample_weight`` and other fit parameters (no metadata
-    routing yet), and ``groups`` for a group-aware ``cv``: pass the splits
-    instead, e.g. ``cv=list(GroupKFold(5).split(X, y, groups))``.
+    ``fit(X, y, groups=groups)`` with a group-aware ``cv`` such as
+    :class:`~sklearn.model_selection.GroupKFold` keeps the replicate spectra of
+    a sample in one fold.
 
     References
     ----------
@@ -540,7 +551,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     # -- fit -------------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, **fit_params):
         """Fit the branches, then the final estimator on their outputs.
 
         Parameters
@@ -551,17 +562,26 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 default=None
             Targets; required when there are predictor branches or a final
             estimator.
+        **fit_params : dict
+            Without metadata routing (the default), ``sample_weight`` goes to
+            the ``fit`` of every branch and of the final estimator, which must
+            all accept it (as in :class:`~sklearn.ensemble.StackingRegressor`),
+            and ``groups`` to the
+            ``split`` of ``cv`` (as in :class:`~sklearn.model_selection.GridSearchCV`);
+            nothing else is accepted. With
+            ``sklearn.set_config(enable_metadata_routing=True)``, any metadata
+            goes where the branches, the final estimator and ``cv`` request it.
 
         Returns
         -------
         self : ParallelBranches
             The fitted estimator.
         """
-        self._fit(X, y, need_output=self.final_estimator is not None)
+        self._fit(X, y, self.final_estimator is not None, "fit", fit_params)
         return self
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit_transform(self, X, y=None):
+    def fit_transform(self, X, y=None, **fit_params):
         """Fit, and return the branch outputs (out of fold for predictor branches).
 
         Available when there is no ``final_estimator`` (the transformer role).
@@ -573,15 +593,65 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs), \
                 default=None
             Targets.
+        **fit_params : dict
+            ``sample_weight`` and ``groups``, or routed metadata: see :meth:`fit`.
 
         Returns
         -------
         X_out : ndarray of shape (n_samples, n_features_out)
             The concatenated branch outputs, as the final estimator sees them.
         """
-        return self._fit(X, y, need_output=True)
+        return self._fit(X, y, True, "fit_transform", fit_params)
 
-    def _fit(self, X, y, need_output):
+    def _route(self, caller, fit_params):
+        """The fit parameters of each branch, the final estimator and ``cv``."""
+        if _routing_enabled():
+            return process_routing(self, caller, **fit_params)
+        unknown = sorted(set(fit_params) - {"sample_weight", "groups"})
+        if unknown:
+            raise TypeError(
+                f"ParallelBranches.{caller} got unexpected parameters {unknown}: "
+                "without metadata routing it takes sample_weight and groups only. "
+                "Enable routing with sklearn.set_config(enable_metadata_routing="
+                "True) to pass other metadata to the estimators that request it."
+            )
+        weights = {k: v for k, v in fit_params.items() if k == "sample_weight"}
+        groups = {k: v for k, v in fit_params.items() if k == "groups"}
+        routed = {name: Bunch(fit=weights) for name, _ in self.branches}
+        return Bunch(
+            **routed, final_estimator=Bunch(fit=weights), cv=Bunch(split=groups)
+        )
+
+    def get_metadata_routing(self):
+        """Where ``fit`` sends metadata, when metadata routing is enabled.
+
+        To the ``fit`` of each branch and of the final estimator, and to the
+        ``split`` of ``cv``, as each requests it.
+
+        Returns
+        -------
+        routing : :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            The routing of this estimator.
+        """
+        router = MetadataRouter(owner=self)
+        fit = (
+            MethodMapping()
+            .add(caller="fit", callee="fit")
+            .add(caller="fit_transform", callee="fit")
+        )
+        for name, estimator in self.branches:
+            if not isinstance(estimator, str):  # "drop", "passthrough"
+                router.add(**{name: estimator}, method_mapping=fit)
+        if self.final_estimator is not None:
+            router.add(final_estimator=self.final_estimator, method_mapping=fit)
+        split = (
+            MethodMapping()
+            .add(caller="fit", callee="split")
+            .add(caller="fit_transform", callee="split")
+        )
+        return router.add(cv=check_cv(self.cv), method_mapping=split)
+
+    def _fit(self, X, y, need_output, caller, fit_params):
         self._validate_branches()
         X = self._validate_X(X, reset=True)
         role = self._role()
@@ -624,19 +694,26 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 y = y_classes
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
-        splits = self._splits(X, y) if has_predictors and need_output else []
+        routed = self._route(caller, fit_params)
+        splits = []
+        if has_predictors and need_output:
+            splits = self._splits(X, y, routed.cv.split)
         tasks, owners = [], []
         for name, estimator in estimators:
             method = self.stack_method_[name]
             y_branch = y_classes if is_classifier(estimator) else y
+            params = routed[name].fit
             if method != "transform":
                 for train, test in splits:
                     tasks.append(
-                        (name, clone(estimator), X, y_branch, train, test, method)
+                        (name, clone(estimator), X, y_branch, params, train, test)
+                        + (method,)
                     )
                     owners.append(name)
             output = "transform" if method == "transform" and need_output else None
-            tasks.append((name, clone(estimator), X, y_branch, None, None, output))
+            tasks.append(
+                (name, clone(estimator), X, y_branch, params, None, None, output)
+            )
             owners.append(name)
 
         runner = BudgetedParallel(
@@ -664,15 +741,15 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         else:
             self.final_estimator_ = clone(self.final_estimator)
             with capped_n_jobs(self.final_estimator_, _caller_share(runner.plan)):
-                self.final_estimator_.fit(X_out, y)
+                self.final_estimator_.fit(X_out, y, **routed.final_estimator.fit)
         return X_out
 
-    def _splits(self, X, y):
+    def _splits(self, X, y, split_params):
         classifier = self._role() == "classifier" or any(
             is_classifier(e) for _, e in self.branches if not isinstance(e, str)
         )
         cv = check_cv(self.cv, y, classifier=classifier)
-        splits = list(cv.split(X, y))
+        splits = list(cv.split(X, y, **split_params))
         tested = np.sort(np.concatenate([test for _, test in splits]))
         if not np.array_equal(tested, np.arange(X.shape[0])):
             raise ValueError(

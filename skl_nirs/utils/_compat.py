@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils._set_output import _safe_set_output
+from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import (
     _check_feature_names_in,
@@ -44,6 +45,7 @@ __all__ = [
     "_fit_and_score",
     "_fit_context",
     "_insert_error_scores",
+    "_routing_enabled",
     "_safe_set_output",
     "_warn_or_raise_about_fit_failures",
     "validate_params",

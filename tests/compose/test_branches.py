@@ -732,3 +732,75 @@ def test_branches_share_the_cpu_budget_when_transforming(spectra, parallel_small
         assert_array_equal(union.transform(X), np.full((40, 2), float(share)))
     union.set_params(n_jobs=1).fit(X)  # sequential: the whole budget, as in fit
     assert_array_equal(union.transform(X), union.parallel_plan_["inner_n_jobs"])
+
+
+def test_sample_weight_as_stacking_regressor(spectra):
+    X, y = spectra
+    weights = np.random.RandomState(0).uniform(0.1, 2.0, len(y))
+    branches = [("ridge", Ridge(alpha=0.1)), ("ridge10", Ridge(alpha=10.0))]
+    ours = ParallelBranches(branches, final_estimator=Ridge(), cv=KFold(3))
+    theirs = StackingRegressor(branches, final_estimator=Ridge(), cv=KFold(3))
+    ours.fit(X, y, sample_weight=weights)
+    theirs.fit(X, y, sample_weight=weights)
+    assert_allclose(ours.predict(X), theirs.predict(X))
+    unweighted = clone(ours).fit(X, y)
+    assert not np.allclose(ours.predict(X), unweighted.predict(X))
+    with pytest.raises(TypeError, match="Branch 'ridge10' failed: .*'sample_weight'"):
+        ours.set_params(ridge10=PCA(2)).fit(X, y, sample_weight=weights)
+
+
+def test_groups_reach_the_splitter(spectra):
+    from sklearn.model_selection import GroupKFold
+
+    X, y = spectra
+    groups = np.repeat(np.arange(10), 4)  # 4 replicate spectra per sample
+    union = ParallelBranches([("ridge", Ridge())], cv=GroupKFold(5))
+    out = union.fit_transform(X, y, groups=groups)
+    expected = cross_val_predict(Ridge(), X, y, groups=groups, cv=GroupKFold(5))
+    assert_allclose(out.ravel(), expected)
+    with pytest.raises(ValueError, match="'groups' parameter should not be None"):
+        union.fit_transform(X, y)
+    with pytest.raises(TypeError, match=r"unexpected parameters \['foo'\]: without"):
+        union.fit(X, y, foo=1)
+
+
+def test_metadata_routing(spectra):
+    from sklearn.model_selection import GroupKFold
+
+    X, y = spectra
+    weights = np.random.RandomState(0).uniform(0.1, 2.0, len(y))
+    groups = np.repeat(np.arange(10), 4)
+    cv = GroupKFold(5)
+    # by hand: weighted out-of-fold ridge and unweighted PCA, weighted final fit
+    oof = cross_val_predict(
+        Ridge(alpha=0.1), X, y, groups=groups, cv=cv, params={"sample_weight": weights}
+    )
+    final = Ridge().fit(np.c_[oof, PCA(2).fit_transform(X)], y, sample_weight=weights)
+    ridge = Ridge(alpha=0.1).fit(X, y, sample_weight=weights)
+    expected = final.predict(np.c_[ridge.predict(X), PCA(2).fit(X).transform(X)])
+    with config_context(enable_metadata_routing=True):
+        stack = ParallelBranches(
+            [
+                ("ridge", Ridge(alpha=0.1).set_fit_request(sample_weight=True)),
+                ("pca", PCA(2)),
+            ],
+            final_estimator=Ridge().set_fit_request(sample_weight=True),
+            cv=cv,
+        )
+        stack.fit(X, y, sample_weight=weights, groups=groups)
+        assert_allclose(stack.predict(X), expected)
+        # the branch's ridge unweighted: another model
+        stack.set_params(ridge=Ridge(alpha=0.1).set_fit_request(sample_weight=False))
+        stack.fit(X, y, sample_weight=weights, groups=groups)
+        assert not np.allclose(stack.predict(X), expected)
+        with pytest.raises(ValueError, match="sample_weight.*explicitly"):
+            stack.set_params(ridge=Ridge()).fit(X, y, sample_weight=weights)
+        # a search passes the groups of its training rows down to the branches' cv
+        union = ParallelBranches([("ridge", Ridge())], cv=GroupKFold(3))
+        search = GridSearchCV(
+            make_pipeline(union, Ridge()),
+            {"parallelbranches__ridge__alpha": [0.1, 1.0]},
+            cv=GroupKFold(3),
+            error_score="raise",
+        )
+        assert search.fit(X, y, groups=groups).best_score_ > 0.5
