@@ -17,6 +17,7 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 * records what it did in :attr:`BudgetedParallel.plan`.
 """
 
+import sys
 import threading
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
@@ -53,6 +54,19 @@ _blas_lock = threading.Lock()
 _blas_shares = []  # the shares of the tasks limiting thread pools in this process
 _shared_original = None  # [(process-wide pool, its limit before the first task)]
 _thread_pools = None  # the per-thread pools (OpenMP) found then
+_scanned = (None, None)  # (len(sys.modules), ThreadpoolController) of the last scan
+
+
+def _loaded_pools():
+    """The thread pools of the libraries loaded in this process.
+
+    Scanning the loaded libraries takes milliseconds, paid by every task: the
+    scan is kept until modules are imported (which may load new libraries).
+    """
+    global _scanned
+    if _scanned[0] != len(sys.modules):
+        _scanned = (len(sys.modules), ThreadpoolController())
+    return _scanned[1].lib_controllers
 
 
 @contextmanager
@@ -70,7 +84,7 @@ def _blas_limit(share):
     global _shared_original, _thread_pools
     with _blas_lock:
         if not _blas_shares:
-            pools = ThreadpoolController().lib_controllers
+            pools = _loaded_pools()
             _thread_pools = [lib for lib in pools if _is_per_thread(lib)]
             _shared_original = [
                 (lib, lib.num_threads) for lib in pools if not _is_per_thread(lib)

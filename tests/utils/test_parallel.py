@@ -1,5 +1,7 @@
 import os
+import sys
 import threading
+import types
 import warnings
 
 import numpy as np
@@ -230,3 +232,12 @@ def test_blas_limits_are_lowered_never_raised():
         with _blas_limit(2):
             assert all(n == 1 for n in _blas().values())
         assert all(n == 1 for n in _blas().values())
+
+
+def test_loaded_libraries_are_scanned_again_only_after_imports(monkeypatch):
+    first = _parallel._loaded_pools()
+    assert _parallel._loaded_pools() is first  # no import since: the same scan
+    monkeypatch.setitem(sys.modules, "skl_nirs_probe_module", types.ModuleType("m"))
+    again = _parallel._loaded_pools()
+    assert again is not first
+    assert {lib.filepath for lib in again} == {lib.filepath for lib in first}
