@@ -1,9 +1,11 @@
 """ParallelBranches: a FeatureUnion / stacking hybrid whose branches run in parallel."""
 
 import copy
+import os
 import time
 import warnings
 from collections import Counter
+from contextlib import nullcontext
 from numbers import Real
 
 import numpy as np
@@ -45,6 +47,7 @@ from skl_nirs.utils._parallel import (
 from skl_nirs.utils._versioning import VersionedPickleMixin
 
 _PREDICTOR_TYPES = ("regressor", "classifier")
+_ROUTER_NAMES = frozenset({"self", "method_mapping"})  # MetadataRouter.add's own
 _AUTO_METHODS = ["predict_proba", "decision_function", "predict"]
 
 
@@ -102,44 +105,63 @@ def _fit_branch_task(name, estimator, X, y, params, train, test, method, on_erro
     return output, fitted, time.perf_counter() - start
 
 
-def _branch_output(name, estimator, X, method):
-    """Output of a fitted branch on new rows."""
+def _branch_output(name, estimator, X, method, owner_pid):
+    """Output of a fitted branch on new rows.
+
+    In another process than the owner's, the branch is a private copy whose
+    ``n_jobs`` can be capped to the worker's share; a branch shared with the
+    caller (threads, sequential) is left untouched.
+    """
+    private = os.getpid() != owner_pid
     try:
-        with capped_n_jobs(estimator):
+        with capped_n_jobs(estimator) if private else nullcontext():
             return getattr(estimator, method)(X)
     except Exception as exc:
         raise _with_branch_name(exc, name) from None
 
 
 def _all_classes(name, output, classes, n_classes, method):
-    """Fold predictions with one column per class of the whole ``y``.
+    """Fold probabilities with one column per class of the whole ``y``.
 
     A training fold that lacks a class gives fewer columns: they are placed
-    under their classes (codes ``0 .. n_classes - 1``) and the missing ones
-    filled as :func:`~sklearn.model_selection.cross_val_predict` does.
+    under their classes (codes ``0 .. n_classes - 1``) and the missing ones set
+    to 0, as :func:`~sklearn.model_selection.cross_val_predict` does. Decision
+    functions cannot be placed (one-vs-one columns are pairs of classes).
     """
     if method == "predict" or len(classes) == n_classes:
         return output
+    if method != "predict_proba":
+        raise ValueError(
+            f"Branch {name!r}: a training fold of cv has {len(classes)} of the "
+            f"{n_classes} classes, and the columns of stack_method={method!r} "
+            "cannot be matched across folds; use a stratified cv or "
+            "stack_method='predict_proba'."
+        )
     warnings.warn(
         f"Branch {name!r}: a training fold of cv has {len(classes)} of the "
-        f"{n_classes} classes; its predictions for the missing classes are "
-        f"filled in. Use a stratified cv.",
+        f"{n_classes} classes; its probabilities of the missing classes are set "
+        "to 0. Use a stratified cv.",
         RuntimeWarning,
-        stacklevel=5,
+        stacklevel=2,
     )
     output = np.asarray(output)
-    if method == "decision_function" and (
-        len(classes) <= 2 or output.ndim != 2 or output.shape[1] != len(classes)
-    ):
-        raise ValueError(
-            f"Branch {name!r}: a training fold of cv has only {len(classes)} of "
-            f"the {n_classes} classes, which stack_method='decision_function' "
-            "cannot represent; use a stratified cv or stack_method='predict_proba'."
-        )
-    fill = 0.0 if method == "predict_proba" else np.finfo(output.dtype).min
-    full = np.full((output.shape[0], n_classes), fill, dtype=output.dtype)
-    full[:, classes] = output.reshape(output.shape[0], -1)
+    full = np.zeros((output.shape[0], n_classes), dtype=output.dtype)
+    full[:, classes] = output
     return full
+
+
+def _is_text(y):
+    """Whether ``y`` holds labels that are not numbers (strings, or objects
+    that do not convert to floats)."""
+    if y.dtype.kind in "USa":
+        return True
+    if y.dtype.kind != "O":
+        return False
+    try:
+        y.astype(np.float64)
+    except (TypeError, ValueError):
+        return True
+    return False
 
 
 def _prediction_block(output, method):
@@ -234,9 +256,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         Splits for the out-of-fold predictions of predictor branches, as in
         :func:`~sklearn.model_selection.cross_val_predict`: ``None`` is 5-fold
         (stratified for classification). The test folds must partition the
-        samples. If a training fold lacks a class, its predictions are placed
-        under the right class columns and the missing ones filled (0 for
-        probabilities), with a warning, as ``cross_val_predict`` does.
+        samples. If a training fold lacks a class, its probabilities are placed
+        under the right class columns and the missing ones set to 0, with a
+        warning, as ``cross_val_predict`` does; decision functions cannot be
+        placed and raise.
 
     passthrough : bool, default=False
         Append the raw ``X`` after the branch outputs.
@@ -250,7 +273,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         labels encoded as ``0 .. n_classes - 1`` (per output; as in
         :class:`~sklearn.ensemble.StackingClassifier`), so that ``"predict"``
         gives numbers whatever the labels; regressor branches learn those codes
-        too when the labels are not numbers (PLS-DA).
+        too in the classifier role, or when the labels are not numbers (PLS-DA).
 
     branch_weights : dict of str to float, default=None
         Multiplicative weight of each branch's output, by branch name (missing
@@ -303,8 +326,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         ``inner_n_jobs`` and ``blas_threads`` per worker, and ``sequential`` with
         ``sequential_reason``.
 
-    classes_ : ndarray of shape (n_classes,)
-        Class labels, when ``final_estimator`` is a classifier.
+    classes_ : ndarray of shape (n_classes,) or list of ndarray
+        Class labels, when ``final_estimator`` is a classifier (one array per
+        output for multi-output targets).
 
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -490,6 +514,12 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             raise ValueError(
                 f"Branch names {clashes} clash with parameters of ParallelBranches."
             )
+        clashes = sorted(set(names) & _ROUTER_NAMES)
+        if clashes:
+            raise ValueError(
+                f"Branch names {clashes} are reserved by scikit-learn's metadata "
+                "routing."
+            )
         for name, estimator in self.branches:
             if estimator in ("drop", "passthrough"):
                 continue
@@ -543,8 +573,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     def _validate_X(self, X, reset):
         if not hasattr(X, "columns"):  # keep data frames: branches may use names
             X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
-        if not get_tags(self).input_tags.allow_nan:
-            assert_all_finite(X, input_name="X")
+        assert_all_finite(
+            X, allow_nan=get_tags(self).input_tags.allow_nan, input_name="X"
+        )
         validate_data(self, X, skip_check_array=True, reset=reset)
         return X
 
@@ -615,8 +646,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 "Enable routing with sklearn.set_config(enable_metadata_routing="
                 "True) to pass other metadata to the estimators that request it."
             )
-        weights = {k: v for k, v in fit_params.items() if k == "sample_weight"}
-        groups = {k: v for k, v in fit_params.items() if k == "groups"}
+        weights, groups = (
+            {k: v for k, v in fit_params.items() if k == key and v is not None}
+            for key in ("sample_weight", "groups")
+        )
         routed = {name: Bunch(fit=weights) for name, _ in self.branches}
         return Bunch(
             **routed, final_estimator=Bunch(fit=weights), cv=Bunch(split=groups)
@@ -644,12 +677,14 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 router.add(**{name: estimator}, method_mapping=fit)
         if self.final_estimator is not None:
             router.add(final_estimator=self.final_estimator, method_mapping=fit)
-        split = (
-            MethodMapping()
-            .add(caller="fit", callee="split")
-            .add(caller="fit_transform", callee="split")
-        )
-        return router.add(cv=check_cv(self.cv), method_mapping=split)
+        if hasattr(self.cv, "split"):  # ints and lists of splits take no metadata
+            split = (
+                MethodMapping()
+                .add(caller="fit", callee="split")
+                .add(caller="fit_transform", callee="split")
+            )
+            router.add(cv=self.cv, method_mapping=split)
+        return router
 
     def _fit(self, X, y, need_output, caller, fit_params):
         self._validate_branches()
@@ -679,8 +714,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 ) from None
         y_classes = y  # what classifier branches learn
         if role == "classifier" or (
-            y is not None
-            and (classifiers or (has_predictors and y.dtype.kind not in "biuf"))
+            y is not None and (classifiers or (has_predictors and _is_text(y)))
         ):
             # Classifier branches learn encoded labels, so that their predictions
             # are numbers whatever the labels (as in StackingClassifier); so does
@@ -690,14 +724,14 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             y_classes = self._label_encoder.transform(y)
             if role == "classifier":
                 self.classes_ = self._label_encoder.classes_
-            if role == "classifier" or y.dtype.kind not in "biuf":
+            if role == "classifier" or _is_text(y):
                 y = y_classes
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
         routed = self._route(caller, fit_params)
         splits = []
         if has_predictors and need_output:
-            splits = self._splits(X, y, routed.cv.split)
+            splits = self._splits(X, y, routed.cv.split if "cv" in routed else {})
         tasks, owners = [], []
         for name, estimator in estimators:
             method = self.stack_method_[name]
@@ -807,14 +841,8 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             if name in folds:
                 stacked = None
                 for test, out, classes in folds[name]:
-                    if (
-                        encoder is not None
-                        and not encoder.multi_output
-                        and isinstance(classes, np.ndarray)
-                    ):
-                        out = _all_classes(
-                            name, out, classes, len(encoder.classes_), method
-                        )
+                    if encoder is not None and classes is not None:
+                        out = self._fold_by_class(name, out, classes, method)
                     out = _prediction_block(out, method)
                     if stacked is None:
                         stacked = np.empty((n_samples, out.shape[1]), dtype=out.dtype)
@@ -844,6 +872,18 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             if name not in self.branch_errors_
         }
         return outputs
+
+    def _fold_by_class(self, name, output, classes, method):
+        """A fold's predictions with the columns of every class (per output)."""
+        codes = self._label_encoder
+        if not codes.multi_output:
+            return _all_classes(name, output, classes, len(codes.classes_), method)
+        if not isinstance(output, list):  # predict: one column per output
+            return output
+        return [
+            _all_classes(name, out, fold_classes, len(all_classes), method)
+            for out, fold_classes, all_classes in zip(output, classes, codes.classes_)
+        ]
 
     def _prediction_names(self, estimator, method, width):
         encoder = getattr(self, "_label_encoder", None)
@@ -894,7 +934,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     def _outputs(self, X):
         """Outputs of the fitted branches on new rows, in parallel."""
         tasks = [
-            (name, est, X, self.stack_method_[name])
+            (name, est, X, self.stack_method_[name], os.getpid())
             for name, est in self._fitted_branches()
             if est != "passthrough"
         ]
@@ -905,7 +945,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             results = runner.map(_branch_output, tasks, names=[t[0] for t in tasks])
         return {
             name: out if method == "transform" else _prediction_block(out, method)
-            for (name, _, _, method), out in zip(tasks, results)
+            for (name, _, _, method, _), out in zip(tasks, results)
         }
 
     def transform(self, X):
@@ -961,8 +1001,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
+        proba : ndarray of shape (n_samples, n_classes) or list of ndarray
+            Probabilities, columns in the order of ``classes_`` (a list, one
+            array per output, for multi-output targets when the final estimator
+            returns one).
         """
         check_is_fitted(self)
         return self.final_estimator_.predict_proba(self._transform(X))

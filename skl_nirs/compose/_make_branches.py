@@ -7,10 +7,10 @@ from collections import Counter
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from skl_nirs.compose._branches import ParallelBranches
+from skl_nirs.compose._branches import _ROUTER_NAMES, ParallelBranches
 
-# names a branch cannot take: ParallelBranches' own parameters
-_RESERVED = frozenset(ParallelBranches._get_param_names())
+# names a branch cannot take: ParallelBranches' parameters, and metadata routing's
+_RESERVED = frozenset(ParallelBranches._get_param_names()) | _ROUTER_NAMES
 
 
 def _label(estimator):
@@ -24,15 +24,20 @@ def _label(estimator):
 def _deduplicate(labels, reserved=()):
     """Suffix repeated labels with ``-1``, ``-2``... as ``make_union`` does.
 
-    Labels in ``reserved`` are suffixed even when they occur once.
+    Labels in ``reserved`` are suffixed even when they occur once; a suffix
+    never repeats another label.
     """
     counts = Counter(labels)
+    taken = set(labels) | set(reserved)
     seen = Counter()
     unique = []
     for label in labels:
         if counts[label] > 1 or label in reserved:
             seen[label] += 1
+            while f"{label}-{seen[label]}" in taken:
+                seen[label] += 1
             label = f"{label}-{seen[label]}"
+            taken.add(label)
         unique.append(label)
     return unique
 

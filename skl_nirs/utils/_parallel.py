@@ -61,7 +61,8 @@ def _loaded_pools():
     """The thread pools of the libraries loaded in this process.
 
     Scanning the loaded libraries takes milliseconds, paid by every task: the
-    scan is kept until modules are imported (which may load new libraries).
+    scan is kept until modules are imported (which may load new libraries; a
+    library opened with ctypes alone is not seen). Call it under ``_blas_lock``.
     """
     global _scanned
     if _scanned[0] != len(sys.modules):

@@ -299,6 +299,10 @@ def test_generated_names_are_valid_branch_names():
     )
     names = [name for name, _ in grid]
     assert names == ["p_q_r-1", "p_q_q_r", "p_r", "p_q_r-2", "x_r", "x_q_r"]
+    names = [name for name, _ in make_branches(PCA(), PCA(), Ridge(), Ridge())]
+    assert names == ["pca-1", "pca-2", "ridge-1", "ridge-2"]
+    grid = make_branch_grid(model={"n_jobs": PCA(), "n_jobs-1": PCA(), "self": PCA()})
+    assert [name for name, _ in grid] == ["n_jobs-2", "n_jobs-1", "self-1"]
     single = make_branch_grid(model=["passthrough", PCA(2)])
     assert [name for name, _ in single] == ["passthrough-1", "pca"]
     X = np.random.RandomState(0).rand(10, 4)
@@ -585,6 +589,7 @@ def test_only_classifier_branches_learn_encoded_labels(spectra):
 
 def test_a_class_missing_from_a_training_fold_keeps_its_column(spectra):
     from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
 
     X, _ = spectra
     cases = [
@@ -600,11 +605,26 @@ def test_a_class_missing_from_a_training_fold_keeps_its_column(spectra):
                 KNeighborsClassifier(3), X, labels, cv=cv, method="predict_proba"
             )
         assert_allclose(out, expected[:, 1:] if expected.shape[1] == 2 else expected)
-    stack = ParallelBranches(
-        [("lr", LogisticRegression())], stack_method="decision_function", cv=KFold(5)
-    )
-    with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match="'lr'.*only 2"):
-        stack.fit_transform(X, labels)
+    for estimator in (LogisticRegression(), SVC(decision_function_shape="ovo")):
+        union = ParallelBranches(
+            [("m", estimator)], stack_method="decision_function", cv=KFold(5)
+        )
+        with pytest.raises(ValueError, match="'m': a training fold of cv has 2 of"):
+            union.fit_transform(X, labels)
+        four = np.repeat(["a", "b", "c", "d"], 10)  # each fold lacks one class
+        with pytest.raises(ValueError, match="'m': a training fold of cv has 3 of"):
+            union.set_params(cv=KFold(4)).fit_transform(X, four)  # ovo: 3 pairs
+    # multi-output: each output aligned on its own
+    Y = np.c_[labels, np.tile(["u", "v"], 20)]
+    union = ParallelBranches([("knn", KNeighborsClassifier(3))], cv=KFold(5))
+    with pytest.warns(RuntimeWarning, match="'knn': a training fold of cv has 2 of"):
+        out = union.fit_transform(X, Y)
+    assert out.shape == union.transform(X).shape == (40, 2 + 1)  # one dropped each
+    with pytest.warns(RuntimeWarning, match="Number of classes in training"):
+        first = cross_val_predict(
+            KNeighborsClassifier(3), X, labels, cv=KFold(5), method="predict_proba"
+        )
+    assert_allclose(out[:, :2], first[:, 1:])
 
 
 def test_classifier_branches_reject_a_continuous_target(spectra):
@@ -635,9 +655,14 @@ def test_multi_output_classification_as_stacking_classifier(spectra):
         [("knn", KNeighborsClassifier(5))],
         final_estimator=KNeighborsClassifier(3),
         cv=KFold(3),
-    ).fit(X, T)
-    assert set(stack.predict(X)[:, 0]) <= {"hi", "lo"}
-    assert set(stack.predict(X)[:, 1]) <= {"0", "1", "2"}
+    )
+    uniques = [np.unique(column) for column in T.T]
+    codes = np.column_stack([np.searchsorted(u, c) for u, c in zip(uniques, T.T)])
+    by_codes = clone(stack).fit(X, codes).predict(X)
+    predicted = stack.fit(X, T).predict(X)
+    for j, u in enumerate(uniques):
+        assert_array_equal(predicted[:, j], u[by_codes[:, j]])
+    assert [list(c) for c in stack.classes_] == [list(u) for u in uniques]
     union = ParallelBranches([("knn", KNeighborsClassifier(5))], cv=KFold(3))
     out = union.fit_transform(X, T)
     assert out.shape == (40, 1 + 2)  # one column dropped per output
@@ -670,6 +695,9 @@ def test_nan_in_X_is_left_to_the_branches(spectra):
     assert np.isfinite(stack.fit(X, y).predict(X)).all()
     with pytest.raises(ValueError, match="Input X contains NaN"):
         stack.set_params(passthrough=True).fit(X, y)
+    X[0, 0] = np.inf
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        stack.set_params(passthrough=False).fit(X, y)
 
 
 def test_feature_names_with_passthrough_must_be_unique(spectra):
@@ -728,10 +756,9 @@ def test_branches_share_the_cpu_budget_when_transforming(spectra, parallel_small
     assert not union.parallel_plan_["sequential"]
     assert_array_equal(union.transform(X), np.full((40, 2), float(share)))
     assert union.named_branches_["a"].n_jobs == -1  # capped only meanwhile
-    with parallel_backend("threading"):
-        assert_array_equal(union.transform(X), np.full((40, 2), float(share)))
-    union.set_params(n_jobs=1).fit(X)  # sequential: the whole budget, as in fit
-    assert_array_equal(union.transform(X), union.parallel_plan_["inner_n_jobs"])
+    with parallel_backend("threading"):  # branches shared with the caller: untouched
+        assert_array_equal(union.transform(X), -1.0)
+    assert_array_equal(union.set_params(n_jobs=1).transform(X), -1.0)  # the caller's
 
 
 def test_sample_weight_as_stacking_regressor(spectra):
@@ -804,3 +831,36 @@ def test_metadata_routing(spectra):
             error_score="raise",
         )
         assert search.fit(X, y, groups=groups).best_score_ > 0.5
+
+
+def test_numbers_held_as_objects_are_a_regression_target(spectra):
+    pd = pytest.importorskip("pandas")
+    X, y = spectra
+    stack = _stack()
+    expected = stack.fit(X, y).predict(X)
+    assert_allclose(stack.fit(X, pd.Series(y.astype(object))).predict(X), expected)
+
+
+def test_routing_takes_a_generator_of_splits(spectra):
+    X, y = spectra
+    weights = np.random.RandomState(0).uniform(0.1, 2.0, len(y))
+    expected = ParallelBranches([("r", Ridge())], cv=KFold(3)).fit_transform(
+        X, y, sample_weight=weights
+    )
+    with config_context(enable_metadata_routing=True):
+        ridge = Ridge().set_fit_request(sample_weight=True)
+        union = ParallelBranches([("r", ridge)], cv=KFold(3).split(X))
+        out = union.fit_transform(X, y, sample_weight=weights)
+    assert_allclose(out, expected)
+
+
+def test_branch_names_reserved_by_metadata_routing(spectra):
+    X, y = spectra
+    with pytest.raises(ValueError, match=r"\['self'\] are reserved by scikit-learn"):
+        ParallelBranches([("self", PCA(2))]).fit(X)
+
+
+def test_sample_weight_none_is_no_weight(spectra):
+    X, y = spectra
+    union = ParallelBranches([("pca", PCA(2))])
+    assert_allclose(union.fit_transform(X, sample_weight=None), PCA(2).fit_transform(X))
