@@ -597,11 +597,11 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             Without metadata routing (the default), ``sample_weight`` goes to
             the ``fit`` of every branch and of the final estimator, which must
             all accept it (as in :class:`~sklearn.ensemble.StackingRegressor`),
-            and ``groups`` to the
-            ``split`` of ``cv`` (as in :class:`~sklearn.model_selection.GridSearchCV`);
-            nothing else is accepted. With
-            ``sklearn.set_config(enable_metadata_routing=True)``, any metadata
-            goes where the branches, the final estimator and ``cv`` request it.
+            and ``groups`` to the ``split`` of ``cv`` (as in
+            :class:`~sklearn.model_selection.GridSearchCV`); nothing else is
+            accepted. With ``sklearn.set_config(enable_metadata_routing=True)``,
+            any metadata goes where the branches, the final estimator and ``cv``
+            request it.
 
         Returns
         -------
@@ -689,6 +689,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     def _fit(self, X, y, need_output, caller, fit_params):
         self._validate_branches()
         X = self._validate_X(X, reset=True)
+        routed = self._route(caller, fit_params)
         role = self._role()
         branches = [(n, e) for n, e in self.branches if e != "drop"]
         estimators = [(n, e) for n, e in branches if e != "passthrough"]
@@ -728,7 +729,6 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 y = y_classes
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
-        routed = self._route(caller, fit_params)
         splits = []
         if has_predictors and need_output:
             splits = self._splits(X, y, routed.cv.split if "cv" in routed else {})
