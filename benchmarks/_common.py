@@ -384,6 +384,43 @@ class PeakPSS:
 # -- estimators used by the benchmarks -------------------------------------------
 
 
+def transformer_branches(**pca):
+    """4 branches of comparable cost: scatter or derivative, then PCA(20, **pca)."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    from skl_nirs.preprocessing import (
+        Detrend,
+        MultiplicativeScatterCorrection,
+        SavitzkyGolay,
+        StandardNormalVariate,
+    )
+
+    first_steps = {
+        "snv": StandardNormalVariate(),
+        "msc": MultiplicativeScatterCorrection(),
+        "sg1": SavitzkyGolay(window_length=15, polyorder=2, deriv=1),
+        "detrend": Detrend(),
+    }
+    return [
+        (name, make_pipeline(step, PCA(n_components=20, **pca)))
+        for name, step in first_steps.items()
+    ]
+
+
+def union_runner(X, n_jobs, plans):
+    """A timed case: ParallelBranches(transformer_branches()).fit_transform(X),
+    recording its ``parallel_plan_`` in ``plans[n_jobs]``."""
+    from skl_nirs.compose import ParallelBranches
+
+    def run():
+        est = ParallelBranches(transformer_branches(), n_jobs=n_jobs)
+        est.fit_transform(X)
+        plans[n_jobs] = est.parallel_plan_
+
+    return run
+
+
 class PythonSmoother(TransformerMixin, BaseEstimator):
     """A deliberately GIL-bound transformer: pure-Python work per spectrum.
 

@@ -54,9 +54,10 @@ from _common import (
     print_times,
     ratio,
     start,
+    transformer_branches,
+    union_runner,
 )
 from sklearn.cross_decomposition import PLSRegression
-from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestRegressor, StackingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -65,27 +66,11 @@ from threadpoolctl import threadpool_limits
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.preprocessing import (
-    Detrend,
     MultiplicativeScatterCorrection,
     SavitzkyGolay,
     StandardNormalVariate,
 )
 from skl_nirs.utils._parallel import format_plan
-
-
-def transformer_branches():
-    return [
-        ("snv", make_pipeline(StandardNormalVariate(), PCA(n_components=20))),
-        ("msc", make_pipeline(MultiplicativeScatterCorrection(), PCA(n_components=20))),
-        (
-            "sg1",
-            make_pipeline(
-                SavitzkyGolay(window_length=15, polyorder=2, deriv=1),
-                PCA(n_components=20),
-            ),
-        ),
-        ("detrend", make_pipeline(Detrend(), PCA(n_components=20))),
-    ]
 
 
 def predictor_branches(n_estimators):
@@ -121,12 +106,7 @@ def case_union(args, verdicts):
     plans = {}
 
     def pb(n_jobs):
-        def run():
-            est = ParallelBranches(transformer_branches(), n_jobs=n_jobs)
-            est.fit_transform(X)
-            plans[n_jobs] = est.parallel_plan_
-
-        return run
+        return union_runner(X, n_jobs, plans)
 
     def fu(n_jobs):
         return lambda: FeatureUnion(

@@ -59,10 +59,11 @@ from _common import (
     ratio,
     run_python,
     start,
+    transformer_branches,
+    union_runner,
 )
 from joblib import parallel_backend
 from sklearn.cross_decomposition import PLSRegression
-from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestRegressor, StackingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
@@ -84,26 +85,6 @@ from skl_nirs.utils._parallel import format_plan
 optuna.logging.set_verbosity(logging.WARNING)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 warnings.filterwarnings("ignore", category=FutureWarning, module="optuna")
-
-
-def transformer_branches(**pca):
-    return [
-        ("snv", make_pipeline(StandardNormalVariate(), PCA(n_components=20, **pca))),
-        (
-            "msc",
-            make_pipeline(
-                MultiplicativeScatterCorrection(), PCA(n_components=20, **pca)
-            ),
-        ),
-        (
-            "sg1",
-            make_pipeline(
-                SavitzkyGolay(window_length=15, polyorder=2, deriv=1),
-                PCA(n_components=20, **pca),
-            ),
-        ),
-        ("detrend", make_pipeline(Detrend(), PCA(n_components=20, **pca))),
-    ]
 
 
 # -- 1. nested -------------------------------------------------------------------
@@ -219,12 +200,7 @@ def case_small_warm(args, verdicts):
     plans = {}
 
     def pb(n_jobs):
-        def run():
-            est = ParallelBranches(transformer_branches(), n_jobs=n_jobs)
-            est.fit_transform(X)
-            plans[n_jobs] = est.parallel_plan_
-
-        return run
+        return union_runner(X, n_jobs, plans)
 
     with threadpool_limits(limits=1):
         times = interleaved(

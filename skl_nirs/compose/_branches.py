@@ -714,8 +714,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                     f"Branches {classifiers} are classifiers: {exc}"
                 ) from None
         y_classes = y  # what classifier branches learn
+        text_labels = y is not None and _is_text(y)
         if role == "classifier" or (
-            y is not None and (classifiers or (has_predictors and _is_text(y)))
+            y is not None and (classifiers or (has_predictors and text_labels))
         ):
             # Classifier branches learn encoded labels, so that their predictions
             # are numbers whatever the labels (as in StackingClassifier); so does
@@ -725,7 +726,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             y_classes = self._label_encoder.transform(y)
             if role == "classifier":
                 self.classes_ = self._label_encoder.classes_
-            if role == "classifier" or _is_text(y):
+            if role == "classifier" or text_labels:
                 y = y_classes
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
