@@ -1,5 +1,13 @@
 import numpy as np
 import pytest
+from joblib import parallel_config
+
+
+@pytest.fixture
+def force_workers():
+    """Send tiny test work to workers, as ``parallel_config(backend=...)`` does."""
+    with parallel_config(backend="loky"):
+        yield
 
 
 @pytest.fixture

@@ -105,6 +105,11 @@ def _fit_branch_task(name, estimator, X, y, params, train, test, method, on_erro
     return output, fitted, time.perf_counter() - start
 
 
+def _lost_branch_task(error):
+    """The result of a branch task whose worker died, under ``on_error="warn"``."""
+    return error, None, 0.0
+
+
 def _branch_output(name, estimator, X, method, owner_pid):
     """Output of a fitted branch on new rows.
 
@@ -752,14 +757,15 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             owners.append(name)
 
         runner = BudgetedParallel(
-            self.n_jobs, n_tasks=len(tasks), work_bytes=_nbytes(X) * len(tasks)
+            self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
-        with runner:
-            results = runner.map(
-                _fit_branch_task,
-                [(*task, self.on_error) for task in tasks],
-                names=owners,
-            )
+        results = runner.map(
+            _fit_branch_task,
+            [(*task, self.on_error) for task in tasks],
+            names=owners,
+            sizes=[len(X) if t[5] is None else len(t[5]) for t in tasks],
+            lost=_lost_branch_task if self.on_error == "warn" else None,
+        )
         self.parallel_plan_ = runner.plan
         outputs = self._collect(X, tasks, results)
         if self.verbose:
@@ -940,10 +946,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             if est != "passthrough"
         ]
         runner = BudgetedParallel(
-            self.n_jobs, n_tasks=len(tasks), work_bytes=_nbytes(X) * len(tasks)
+            self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
-        with runner:
-            results = runner.map(_branch_output, tasks, names=[t[0] for t in tasks])
+        results = runner.map(_branch_output, tasks, names=[t[0] for t in tasks])
         return {
             name: out if method == "transform" else _prediction_block(out, method)
             for (name, _, _, method, _), out in zip(tasks, results)

@@ -486,17 +486,11 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             error_score=self.error_score,
             verbose=self.verbose,
         )
-        # Workers are sized by one batch's tasks (a parallel call), the
-        # small-work rule by the whole search.
-        n_fits = (self.n_trials or 100) * self.n_splits_
+        # Workers are sized by one batch's tasks (a parallel call).
         per_call = self.batch_size * (1 if self.pruner else self.n_splits_)
-        runner = BudgetedParallel(
-            self.n_jobs, n_tasks=per_call, work_bytes=_nbytes(X) * n_fits
-        )
-        if self.verbose:
-            print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
+        runner = BudgetedParallel(self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X))
         evaluate = self._make_evaluate(runner, base_estimator, X, y, splits, fit_kwargs)
-        with _optuna_logging(self.verbose), runner:
+        with _optuna_logging(self.verbose):
             seed = None
             if self.sampler is None and self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))
@@ -506,6 +500,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             batch_seed = seed if self.storage is not None else None
             self._optimize(study, space, evaluate, objective, batch_seed)
         self.parallel_plan_ = runner.plan
+        if self.verbose:
+            print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
 
         trials = _evaluated_trials(study)
         if not trials:
@@ -573,6 +569,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 _fit_and_score_candidate,
                 tasks,
                 names=[name for name in names for _ in folds],
+                sizes=[len(splits[fold][0]) for _ in candidates for fold in folds],
             )
             out = [{key: _plain(fold.get(key)) for key in _FOLD_KEYS} for fold in out]
             return [out[i : i + len(folds)] for i in range(0, len(out), len(folds))]

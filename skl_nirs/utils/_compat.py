@@ -1,8 +1,12 @@
-"""The private scikit-learn names skl_nirs relies on, imported in one place.
+"""The private scikit-learn and joblib names skl_nirs relies on, in one place.
 
-They move between scikit-learn releases; this is the one file to fix when they do.
+They move between releases; this is the one file to fix when they do.
 """
 
+from joblib.externals.loky import reusable_executor as _loky_executor
+from joblib.externals.loky.process_executor import BrokenProcessPool
+from joblib.parallel import _backend as _joblib_state
+from joblib.parallel import default_parallel_config, get_active_backend
 from sklearn.base import _fit_context
 from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.model_selection._search import BaseSearchCV
@@ -31,8 +35,35 @@ try:  # scikit-learn >= 1.7
 except ImportError:  # scikit-learn 1.6
     from sklearn.utils._estimator_html_repr import _VisualBlock
 
+
+def active_backend(prefer):
+    """``(backend, n_jobs, explicit)``: joblib's active backend for ``prefer``.
+
+    ``explicit`` tells whether the user chose the backend with
+    ``parallel_config`` / ``parallel_backend`` at the top level (joblib runs the
+    tasks of its own workers under their nested backend, which is no choice).
+    """
+    backend, n_jobs = get_active_backend(prefer=prefer)
+    config = getattr(_joblib_state, "config", default_parallel_config)
+    chosen = config["backend"] is not default_parallel_config["backend"]
+    return backend, n_jobs, chosen and not backend.nesting_level
+
+
+def loky_pool_is_warm(n_workers):
+    """Whether joblib's reusable loky executor holds ``n_workers`` live workers."""
+    executor = _loky_executor._executor
+    return (
+        executor is not None
+        and not executor._flags.broken
+        and not executor._flags.shutdown
+        and executor._max_workers == n_workers
+        and sum(p.is_alive() for p in list(executor._processes.values())) == n_workers
+    )
+
+
 __all__ = [
     "BaseSearchCV",
+    "BrokenProcessPool",
     "HasMethods",
     "Interval",
     "StrOptions",
@@ -48,5 +79,7 @@ __all__ = [
     "_routing_enabled",
     "_safe_set_output",
     "_warn_or_raise_about_fit_failures",
+    "active_backend",
+    "loky_pool_is_warm",
     "validate_params",
 ]

@@ -17,20 +17,29 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 * records what it did in :attr:`BudgetedParallel.plan`.
 """
 
+import os
+import shutil
 import sys
+import tempfile
 import threading
-from contextlib import ExitStack, contextmanager
+import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 from multiprocessing import current_process
 from numbers import Integral
+from typing import NamedTuple
 
 from joblib import effective_n_jobs
-from joblib.externals.loky.process_executor import BrokenProcessPool
-from joblib.parallel import get_active_backend
+from sklearn import config_context, get_config
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import OpenBLASController, ThreadpoolController
 
-from skl_nirs.utils._compat import Interval
+from skl_nirs.utils._compat import (
+    BrokenProcessPool,
+    Interval,
+    active_backend,
+    loky_pool_is_warm,
+)
 
 # Constraint of an ``n_jobs`` parameter: joblib gives 0 no meaning.
 N_JOBS_CONSTRAINT = [
@@ -38,11 +47,6 @@ N_JOBS_CONSTRAINT = [
     Interval(Integral, 1, None, closed="left"),
     None,
 ]
-
-# Below this many bytes of input, summed over the tasks, a process pool costs
-# more than it gains: benchmarks/bench_budget.py measured the break-even of
-# ParallelBranches between 31 and 46 MiB on 2 cores.
-MIN_PARALLEL_BYTES = 48 * 2**20
 
 _PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
 
@@ -186,16 +190,6 @@ def _caller_share(plan):
     return None if plan["budget_owner"] == "outermost call" else plan["budget"]
 
 
-def _call_in_share(func, share, *args):
-    """Run ``func(*args)`` in a worker granted ``share`` cores."""
-    token = _cpu_share.set(share)
-    try:
-        with _blas_limit(share):
-            return func(*args)
-    finally:
-        _cpu_share.reset(token)
-
-
 def _nbytes(X):
     """Size of X in bytes, estimated from its shape for non-arrays."""
     if hasattr(X, "nbytes"):
@@ -206,8 +200,162 @@ def _nbytes(X):
     return int(shape[0] * (shape[1] if len(shape) > 1 else 1) * 8)
 
 
-def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
-    backend, context_n_jobs = get_active_backend(prefer=prefer)
+# -- where the tasks run ----------------------------------------------------------
+#
+# The decision follows the work, measured in seconds: tasks start in the caller,
+# timed, and the rest go to workers as soon as their estimated time exceeds what
+# the pool costs; the caller goes on working while the pool starts. The longest
+# tasks go first once their costs are known.
+
+# What starting a process pool costs, until this process has measured it (loky on
+# 2 cores: 1.5-4 s of process starts and imports).
+_POOL_START_SECONDS = 2.0
+# A warm pool costs a call (its set-up and the first imports of the task's
+# modules in the workers), a dispatch per task and the input's transfer.
+_CALL_SECONDS = 0.02
+_DISPATCH_SECONDS = 0.002
+_TRANSFER_BYTES_PER_SECOND = 1e9
+
+_pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
+_parent_watched = None  # the caller pid a worker of ours watches (see _run_task)
+
+
+class _TaskResult(NamedTuple):
+    """What a task returns to the caller."""
+
+    index: int
+    value: object
+    seconds: float
+    pid: int
+
+
+def _run_task(func, args, index, share, marker_dir=None, caller_pid=None):
+    """Run ``func(*args)`` granted ``share`` cores; time it.
+
+    In a worker process, a file named ``index`` in ``marker_dir`` tells the
+    caller the task started (to name the task that killed its worker), and a
+    thread ends the worker when the caller is gone (SIGTERM, kill -9).
+    """
+    if marker_dir is not None:
+        open(os.path.join(marker_dir, str(index)), "w").close()
+        _exit_with_parent(caller_pid)
+    start = time.perf_counter()
+    token = _cpu_share.set(share)
+    try:
+        with _blas_limit(share):
+            value = func(*args)
+    finally:
+        _cpu_share.reset(token)
+    return _TaskResult(index, value, time.perf_counter() - start, os.getpid())
+
+
+def _exit_with_parent(caller_pid):
+    """End this worker process soon after ``caller_pid``, its parent, is gone."""
+    global _parent_watched
+    if _parent_watched == caller_pid or os.getppid() != caller_pid:
+        return
+    _parent_watched = caller_pid
+    threading.Thread(target=_watch_parent, args=(caller_pid,), daemon=True).start()
+
+
+def _watch_parent(caller_pid):
+    while os.getppid() == caller_pid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+class _Tasks:
+    """The tasks not started yet, handed out longest first; thread-safe.
+
+    A task costs its group's measured seconds per unit of size (a branch's
+    folds and refit: seconds per training row) times its size. A group not
+    measured yet costs at least what its running task has taken so far, and at
+    least the mean rate of the measured groups. Unexplored groups start first,
+    in the given order, so that their costs are known early.
+    """
+
+    def __init__(self, groups, sizes, prior_rate):
+        self.lock = threading.Lock()
+        self.groups, self.sizes = groups, sizes
+        self.pending = list(range(len(groups)))
+        self.prior_rate = prior_rate
+        self._measured = {}  # group: [seconds, size]
+        self._running = {}  # index: when it was handed out
+        self._explored = set()  # groups of which a task was handed out
+
+    def observe(self, index, seconds):
+        self._running.pop(index, None)
+        seconds_size = self._measured.setdefault(self.groups[index], [0.0, 0.0])
+        seconds_size[0] += seconds
+        seconds_size[1] += self.sizes[index]
+
+    def is_measured(self, index):
+        return self.groups[index] in self._measured
+
+    def mean_rate(self):
+        rates = [s / max(n, 1e-12) for s, n in self._measured.values()]
+        return sum(rates) / len(rates) if rates else self.prior_rate
+
+    def running_rates(self):
+        """Per group, the lower bound its running tasks give of its rate."""
+        now, rates = time.perf_counter(), {}
+        for index, start in self._running.items():
+            rate = (now - start) / max(self.sizes[index], 1e-12)
+            group = self.groups[index]
+            rates[group] = max(rates.get(group, 0.0), rate)
+        return rates
+
+    def estimate(self, index, running_rates, floor=0.0):
+        """Seconds of task ``index``; ``floor``: least rate of unmeasured groups."""
+        group = self.groups[index]
+        if group in self._measured:
+            seconds, size = self._measured[group]
+            return seconds / max(size, 1e-12) * self.sizes[index]
+        rate = max(self.mean_rate() or 0.0, running_rates.get(group, 0.0), floor)
+        return rate * self.sizes[index]
+
+    def pop(self):
+        if not self.pending:
+            return None
+        new = [i for i in self.pending if self.groups[i] not in self._explored]
+        if new:
+            index = new[0]
+        else:
+            rates = self.running_rates()
+            index = max(self.pending, key=lambda i: (self.estimate(i, rates), -i))
+        self.pending.remove(index)
+        self._explored.add(self.groups[index])
+        self._running[index] = time.perf_counter()
+        return index
+
+    def put_back(self, indices):
+        for index in indices:
+            self._running.pop(index, None)
+        self.pending = sorted({*self.pending, *indices})
+
+
+def _pool_kind(plan):
+    if plan["threads"]:
+        return "threads"
+    if plan["backend"] == "loky":
+        return "warm" if loky_pool_is_warm(plan["n_workers"]) else "cold"
+    return plan["backend"]
+
+
+def _pool_cost(kind, n_tasks, data_bytes):
+    """Estimated seconds a pool of ``kind`` adds to ``n_tasks`` tasks."""
+    if kind == "threads":
+        return 0.0
+    cost = (
+        _CALL_SECONDS
+        + n_tasks * _DISPATCH_SECONDS
+        + data_bytes / _TRANSFER_BYTES_PER_SECOND
+    )
+    return cost + (_pool_start["seconds"] if kind == "cold" else 0.0)
+
+
+def _make_plan(n_jobs, n_tasks, prefer):
+    backend, context_n_jobs, explicit = active_backend(prefer)
     backend_name = type(backend).__name__
     outer_share = _cpu_share.get()
     if outer_share is not None:
@@ -226,124 +374,385 @@ def _make_plan(n_jobs, n_tasks, work_bytes, prefer):
     elif budget > 1:  # (a daemon's loky backend would warn when asked)
         requested = backend.effective_n_jobs(requested)
     n_workers = max(1, min(requested, n_tasks, budget))
-    if requested == 1:
+    name = backend_name.removesuffix("Backend").lower()
+    if explicit and name == "sequential":
+        reason = "forced: the caller (parallel_config backend='sequential')"
+    elif requested == 1:
         reason = "n_jobs=1" if n_jobs in (None, 1) else f"n_jobs={n_jobs}: 1 worker"
     elif n_tasks <= 1:
         reason = "a single task"
     elif n_workers == 1:
         reason = f"CPU budget of 1 core ({owner})"
-    elif backend_name in _PROCESS_BACKENDS and work_bytes < MIN_PARALLEL_BYTES:
-        n_workers = 1
-        reason = (
-            f"small work: {work_bytes / 2**20:.1f} MiB of input over {n_tasks} "
-            f"tasks < {MIN_PARALLEL_BYTES / 2**20:.0f} MiB"
-        )
     else:
         reason = None
-    share = max(1, budget // n_workers)
+    threads = bool(getattr(backend, "uses_threads", False))
     return {
-        "backend": backend_name.removesuffix("Backend").lower(),
+        "backend": name,
         "n_jobs": n_jobs,
         "n_tasks": n_tasks,
         "budget": budget,
         "budget_owner": owner,
         "n_workers": n_workers,
-        "inner_n_jobs": share,
-        "blas_threads": share if n_workers > 1 else None,
-        "sequential": n_workers == 1,
+        "inner_n_jobs": max(1, budget // n_workers),
+        "blas_threads": max(1, budget // n_workers) if n_workers > 1 else None,
+        "threads": threads,
+        # what map() decides and measures
+        "dispatch": (
+            "caller" if reason else f"workers (parallel_config backend={name!r})"
+        )
+        if reason or explicit
+        else "auto",
+        "sequential": reason is not None,
         "sequential_reason": reason,
-        "threads": bool(getattr(backend, "uses_threads", False)),
+        "reason": reason,
+        "pool": None,
+        "pool_cost": None,
+        "estimate": None,
+        "pool_start_seconds": None,
+        "tasks_in_caller": 0,
+        "tasks_in_workers": 0,
+        "caller_seconds": 0.0,
+        "worker_seconds": 0.0,
     }
 
 
 def format_plan(plan):
     """One line describing a plan recorded by :class:`BudgetedParallel`."""
+    where = (
+        f"{plan['tasks_in_caller']} tasks in the caller "
+        f"({plan['caller_seconds']:.2f} s), {plan['tasks_in_workers']} in workers "
+        f"({plan['worker_seconds']:.2f} s)"
+    )
     if plan["sequential"]:
         return (
             f"sequential ({plan['sequential_reason']}); {plan['n_tasks']} tasks, "
-            f"inner n_jobs <= {plan['inner_n_jobs']}"
+            f"inner n_jobs <= {plan['inner_n_jobs']}; {where}"
         )
+    pool = f", {plan['pool']} pool" if plan["pool"] not in (None, "threads") else ""
     return (
         f"{plan['n_tasks']} tasks on {plan['n_workers']} {plan['backend']} workers "
-        f"({plan['budget']} cores, {plan['budget_owner']}); per worker: inner "
-        f"n_jobs <= {plan['inner_n_jobs']}, BLAS threads = {plan['blas_threads']}"
+        f"({plan['budget']} cores, {plan['budget_owner']}{pool}); per worker: inner "
+        f"n_jobs <= {plan['inner_n_jobs']}, BLAS threads = {plan['blas_threads']}; "
+        f"{where}; {plan['reason']}"
     )
 
 
 class BudgetedParallel:
-    """Run tasks in parallel within the CPU budget; a context manager.
+    """Run tasks within the CPU budget, in the caller or in workers as the work asks.
+
+    The plan (workers, the cores of each) is made here; where the tasks run is
+    decided by :meth:`map` from their measured seconds: a process pool is used
+    only once the tasks left are estimated to take longer than the pool costs.
+    An outer ``parallel_config(backend=...)`` forces workers, ``n_jobs=1`` or
+    ``parallel_config(backend="sequential")`` the caller.
 
     Parameters
     ----------
     n_jobs : int or None
         The caller's ``n_jobs``.
     n_tasks : int
-        How many tasks will be run (an upper bound for searches).
-    work_bytes : int
-        Input bytes processed by all the tasks together, for the small-work rule.
+        How many tasks one :meth:`map` runs (an upper bound for searches).
+    data_bytes : int, default=0
+        Bytes of input every task reads (sent to workers once per call when
+        memory-mapped, else with each task), for the pool's cost.
     prefer : {"processes", "threads"}, default="processes"
         Backend hint; an outer ``parallel_backend``/``parallel_config`` wins.
 
     Attributes
     ----------
     plan : dict
-        ``backend``, ``n_workers``, ``inner_n_jobs`` (cores granted to each task),
-        ``blas_threads``, ``sequential`` and ``sequential_reason``, and the budget.
+        The budget (``backend``, ``budget``, ``n_workers``, ``inner_n_jobs``,
+        ``blas_threads``), and what :meth:`map` did: ``dispatch`` ("auto",
+        forced "workers ..." or "caller"), ``pool`` ("cold", "warm", "threads",
+        ...), ``tasks_in_caller`` / ``tasks_in_workers`` and their measured
+        ``caller_seconds`` / ``worker_seconds``, the ``estimate`` (seconds of
+        the tasks left) and ``pool_cost`` behind the decision, its ``reason``,
+        ``pool_start_seconds`` when a cold pool was started, and ``sequential``
+        (no task ran in a worker) with its ``sequential_reason``.
     """
 
-    def __init__(self, n_jobs, *, n_tasks, work_bytes, prefer="processes"):
+    def __init__(self, n_jobs, *, n_tasks, data_bytes=0, prefer="processes"):
         self.prefer = prefer
-        self.plan = _make_plan(n_jobs, n_tasks, work_bytes, prefer)
+        self.data_bytes = data_bytes
+        self.plan = _make_plan(n_jobs, n_tasks, prefer)
+        self._rate = None  # seconds per unit of size, measured by earlier maps
 
-    def __enter__(self):
-        self._stack = ExitStack()
-        if not self.plan["sequential"]:
-            self._parallel = self._stack.enter_context(
-                Parallel(
-                    n_jobs=self.plan["n_workers"],
-                    prefer=self.prefer,
-                    return_as="generator",
-                )
-            )
-            if self.plan["threads"]:  # one limit for all the threads
-                self._stack.enter_context(_blas_limit(self.plan["inner_n_jobs"]))
-        return self
-
-    def __exit__(self, *exc_info):
-        self._stack.close()
-
-    def map(self, func, arg_tuples, *, names=None):
+    def map(self, func, arg_tuples, *, names=None, groups=None, sizes=None, lost=None):
         """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
 
-        ``func`` must be a module-level function. ``names`` (one per task) are
-        reported if a worker process dies.
+        Parameters
+        ----------
+        func : callable
+            A module-level function (it is pickled to workers).
+        arg_tuples : list of tuple
+            The arguments of each task.
+        names : list of str, default=None
+            One per task: named in the error when a worker process dies.
+        groups : list, default=None
+            One per task: tasks of a group cost alike per unit of size (e.g. the
+            folds and refit of one branch). Defaults to ``names``.
+        sizes : list of float, default=None
+            One per task: its size (e.g. training rows). Defaults to 1.
+        lost : callable, default=None
+            ``lost(error)`` gives the result of a task that killed its worker;
+            by default the error is raised.
         """
-        share = self.plan["inner_n_jobs"]
-        if self.plan["sequential"]:
-            token = _cpu_share.set(share)
-            try:
-                return [func(*args) for args in arg_tuples]
-            finally:
-                _cpu_share.reset(token)
-        results = []
-        try:
-            for result in self._parallel(
-                delayed(_call_in_share)(func, share, *args) for args in arg_tuples
-            ):
-                results.append(result)
-        except Exception as exc:
-            if not _is_lost_worker(exc):
-                raise
-            lost = sorted(set(names[len(results) :])) if names else []
-            message = (
-                f"A worker process died while running {lost or 'the tasks'}: {exc}"
-            )
-            try:
-                error = type(exc)(message)
-            except TypeError:  # Dask's KilledWorker takes other arguments
-                error = RuntimeError(message)
-            raise error from exc
+        n = len(arg_tuples)
+        names = list(names) if names is not None else [f"task {i}" for i in range(n)]
+        tasks = _Tasks(
+            list(groups) if groups is not None else names,
+            list(sizes) if sizes is not None else [1.0] * n,
+            self._rate,
+        )
+        dispatch = _Dispatch(self, func, list(arg_tuples), names, tasks, lost)
+        results = dispatch.run()
+        self._rate = tasks.mean_rate()
+        self.plan["sequential"] = self.plan["tasks_in_workers"] == 0
+        self.plan["sequential_reason"] = (
+            self.plan["reason"] if self.plan["sequential"] else None
+        )
         return results
+
+
+class _Dispatch:
+    """One :meth:`BudgetedParallel.map`: where each task runs, and its result."""
+
+    def __init__(self, runner, func, arg_tuples, names, tasks, lost):
+        self.runner, self.plan = runner, runner.plan
+        self.func, self.arg_tuples, self.names = func, arg_tuples, names
+        self.tasks, self.lost = tasks, lost
+        self.cond = threading.Condition(tasks.lock)
+        self.results = {}
+        self.running = None  # (index, start) of the task running in the caller
+        self.caller_error = None
+        self.stop = False  # the caller takes no more tasks
+        self.marker_dir = None
+        self.dispatched = set()  # handed to the pool, no result yet
+
+    def run(self):
+        plan = self.plan
+        if plan["dispatch"] == "caller":
+            self._in_caller_thread()
+        elif plan["dispatch"] != "auto":
+            plan["reason"] = f"forced: {plan['dispatch']}"
+            self._in_pool(_pool_kind(plan))
+        elif plan["threads"]:
+            plan["reason"] = "threads: no pool to start"
+            self._in_pool("threads")
+        else:
+            self._measure_then_decide(_pool_kind(plan))
+        return [self.results[i] for i in range(len(self.arg_tuples))]
+
+    def _record(self, result, in_caller):
+        """Keep a result and its cost; call under ``self.cond``."""
+        self.results[result.index] = result.value
+        self.tasks.observe(result.index, result.seconds)
+        tasks, seconds = (
+            ("tasks_in_caller", "caller_seconds")
+            if in_caller
+            else ("tasks_in_workers", "worker_seconds")
+        )
+        self.plan[tasks] += 1
+        self.plan[seconds] += result.seconds
+
+    def _in_caller_thread(self):
+        share = self.plan["inner_n_jobs"]
+        while (index := self.tasks.pop()) is not None:
+            result = _run_task(self.func, self.arg_tuples[index], index, share)
+            self._record(result, in_caller=True)
+
+    # -- auto: the caller measures, then a pool takes the rest if it pays ---------
+
+    def _measure_then_decide(self, kind):
+        config = get_config()
+        caller = threading.Thread(target=self._caller_loop, args=(config,))
+        caller.daemon = True  # an interrupted fit does not wait for its task
+        caller.start()
+        poll = max(0.01, _pool_cost(kind, 1, 0) / 50)
+        decision = None
+        try:
+            with self.cond:
+                while not self.caller_error and (self.running or self.tasks.pending):
+                    decision = self._worth_a_pool(kind)
+                    if decision is not None:
+                        break
+                    self.cond.wait(poll)
+            if decision is not None and not self.caller_error:
+                self._in_pool(kind)
+        finally:
+            with self.cond:
+                self.stop = True
+        if self.caller_error is None:
+            caller.join()
+        if self.caller_error is not None:
+            raise self.caller_error
+        if decision is None:
+            self.plan["reason"] = self._cheap_reason(kind)
+
+    def _caller_loop(self, config):
+        share = self.plan["inner_n_jobs"]
+        with config_context(**config):
+            while True:
+                with self.cond:
+                    if self.stop or self._workers_started():
+                        return
+                    index = self.tasks.pop()
+                    if index is None:
+                        self.cond.notify_all()
+                        return
+                    self.running = (index, time.perf_counter())
+                try:
+                    result = _run_task(self.func, self.arg_tuples[index], index, share)
+                except BaseException as exc:
+                    with self.cond:
+                        self.caller_error, self.running = exc, None
+                        self.cond.notify_all()
+                    return
+                with self.cond:
+                    self._record(result, in_caller=True)
+                    self.running = None
+                    self.cond.notify_all()
+
+    def _workers_started(self):
+        return self.marker_dir is not None and bool(os.listdir(self.marker_dir))
+
+    def _worth_a_pool(self, kind):
+        """The decision to start the pool (True), or None; call under ``self.cond``.
+
+        A task running in the caller is assumed to take at least twice what it
+        has taken so far, and tasks of unmeasured groups as long per unit of
+        size; the caller goes on working while the pool starts.
+        """
+        pending = self.tasks.pending
+        if not pending:
+            return None
+        rates = self.tasks.running_rates()
+        floor = max(rates.values(), default=0.0)
+        left_in_caller = 0.0
+        if self.running is not None:
+            index, start = self.running
+            elapsed = time.perf_counter() - start
+            estimate = self.tasks.estimate(index, rates)
+            unmeasured = not self.tasks.is_measured(index)
+            left_in_caller = max(estimate - elapsed, elapsed if unmeasured else 0.0)
+        estimates = [self.tasks.estimate(i, rates, floor) for i in pending]
+        left = sum(estimates)
+        cost = _pool_cost(kind, len(pending), self.runner.data_bytes)
+        in_caller_meanwhile = max(0.0, cost - left_in_caller)
+        n_workers = min(self.plan["n_workers"], len(pending))
+        with_pool = max(
+            left_in_caller,
+            cost + max((left - in_caller_meanwhile) / n_workers, max(estimates)),
+        )
+        if left_in_caller + left <= with_pool:
+            return None
+        self.plan["estimate"], self.plan["pool_cost"] = left, cost
+        self.plan["reason"] = (
+            f"costly work: {len(pending)} tasks estimated at {left:.2f} s after "
+            f"{self.plan['tasks_in_caller']} measured in the caller; a {kind} "
+            f"pool costs ~{cost:.2f} s"
+        )
+        return True
+
+    def _cheap_reason(self, kind):
+        cost = _pool_cost(kind, self.plan["tasks_in_caller"], self.runner.data_bytes)
+        self.plan["pool_cost"] = cost
+        return (
+            f"cheap work: {self.plan['tasks_in_caller']} tasks took "
+            f"{self.plan['caller_seconds']:.3f} s in the caller; a {kind} pool "
+            f"costs ~{cost:.2f} s"
+        )
+
+    # -- the pool ---------------------------------------------------------------
+
+    def _in_pool(self, kind):
+        self.plan["pool"] = kind
+        if self.plan["backend"] in ("loky", "multiprocessing"):
+            self.marker_dir = tempfile.mkdtemp(prefix="skl_nirs-")
+        try:
+            while True:
+                try:
+                    return self._consume(kind)
+                except Exception as exc:
+                    if not _is_lost_worker(exc):
+                        raise
+                    self._after_lost_worker(exc)
+        finally:
+            if self.marker_dir is not None:
+                shutil.rmtree(self.marker_dir, ignore_errors=True)
+
+    def _feed(self, share):
+        while True:
+            with self.cond:
+                index = None if self.caller_error else self.tasks.pop()
+                if index is None:
+                    return
+                self.dispatched.add(index)
+            args = (self.func, self.arg_tuples[index], index, share)
+            yield delayed(_run_task)(*args, self.marker_dir, os.getpid())
+
+    def _consume(self, kind):
+        start = time.perf_counter()
+        parallel = Parallel(
+            n_jobs=self.plan["n_workers"],
+            prefer=self.runner.prefer,
+            return_as="generator_unordered",
+            pre_dispatch="n_jobs",  # later tasks are chosen once costs are known
+        )
+        for result in parallel(self._feed(self.plan["inner_n_jobs"])):
+            if kind == "cold" and self.plan["pool_start_seconds"] is None:
+                seconds = time.perf_counter() - start - result.seconds
+                self.plan["pool_start_seconds"] = seconds
+                _pool_start.update(seconds=max(seconds, 0.1), measured=True)
+            with self.cond:
+                self.dispatched.discard(result.index)
+                self._record(result, in_caller=False)
+                if self.caller_error is not None:
+                    raise self.caller_error
+
+    def _after_lost_worker(self, exc):
+        """Name the tasks that killed their worker; put the others back."""
+        started = set(self.dispatched)
+        if self.marker_dir is not None:
+            started &= {int(name) for name in os.listdir(self.marker_dir)}
+            for name in os.listdir(self.marker_dir):
+                os.remove(os.path.join(self.marker_dir, name))
+        with self.cond:
+            self.tasks.put_back(self.dispatched - started)
+            self.dispatched.clear()
+        suspects = sorted(started)
+        if len(suspects) > 1 and self.marker_dir is not None:
+            suspects = self._isolate(suspects)  # the others complete meanwhile
+        names = sorted({self.names[i] for i in suspects}) or "the tasks"
+        message = f"A worker process died while running {names}: {exc}"
+        try:
+            error = type(exc)(message)
+        except TypeError:  # Dask's KilledWorker takes other arguments
+            error = RuntimeError(message)
+        if self.lost is None:
+            raise error from exc
+        with self.cond:
+            for index in suspects:
+                self.results[index] = self.lost(error)
+
+    def _isolate(self, suspects):
+        """Run each suspect alone in a worker; return those that kill it."""
+        culprits = []
+        share = self.plan["inner_n_jobs"]
+        for index in suspects:
+            task = delayed(_run_task)(self.func, self.arg_tuples[index], index, share)
+            try:
+                (result,) = Parallel(n_jobs=self.plan["n_workers"])([task])
+            except Exception as exc:
+                if not _is_lost_worker(exc):
+                    raise
+                culprits.append(index)
+                if self.lost is None:
+                    break
+            else:
+                with self.cond:
+                    self._record(result, in_caller=False)
+        return culprits
 
 
 def _is_lost_worker(exc):

@@ -33,13 +33,6 @@ from sklearn.utils import estimator_html_repr
 
 import skl_nirs
 from skl_nirs.compose import ParallelBranches, make_branch_grid, make_branches
-from skl_nirs.utils import _parallel
-
-
-@pytest.fixture
-def parallel_small_work(monkeypatch):
-    """Let the tiny test data run in parallel despite the small-work rule."""
-    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
 
 
 def _stack(**params):
@@ -217,7 +210,7 @@ def test_set_output_pandas(spectra):
     assert list(union.transform(frame).columns) == list(out.columns)
 
 
-def test_results_do_not_depend_on_n_jobs_or_backend(spectra, parallel_small_work):
+def test_results_do_not_depend_on_n_jobs_or_backend(spectra, force_workers):
     X, y = spectra
     reference = _stack(n_jobs=1).fit(X, y).predict(X)
     for n_jobs in (2, -1):
@@ -229,7 +222,7 @@ def test_results_do_not_depend_on_n_jobs_or_backend(spectra, parallel_small_work
 
 
 @pytest.mark.parametrize("backend", ["loky", "threading"])
-def test_config_reaches_every_branch(spectra, backend, parallel_small_work):
+def test_config_reaches_every_branch(spectra, backend, force_workers):
     X, y = spectra
     branches = [(f"probe{i}", RecordingTransformer()) for i in range(3)]
     with parallel_backend(backend), config_context(assume_finite=True):
@@ -238,7 +231,7 @@ def test_config_reaches_every_branch(spectra, backend, parallel_small_work):
     assert all(est.assume_finite_ for _, est in union.branches_)
 
 
-def test_backend_is_honoured(parallel_small_work):
+def test_backend_is_honoured(force_workers):
     X = np.random.RandomState(0).rand(200, 1000)  # 1.6 MB: memory-mapped by joblib
     branches = [(f"probe{i}", RecordingTransformer()) for i in range(4)]
     union = ParallelBranches(branches, n_jobs=2).fit(X)
@@ -248,15 +241,6 @@ def test_backend_is_honoured(parallel_small_work):
     with parallel_backend("threading"):
         union = ParallelBranches(branches, n_jobs=2).fit(X)
     assert union.parallel_plan_["backend"] == "threading"
-    assert all(est.pid_ == os.getpid() for _, est in union.branches_)
-
-
-def test_small_work_runs_sequentially(spectra):
-    X, y = spectra
-    branches = [(f"probe{i}", RecordingTransformer()) for i in range(4)]
-    union = ParallelBranches(branches, n_jobs=2).fit(X)
-    assert union.parallel_plan_["sequential"]
-    assert "small work" in union.parallel_plan_["sequential_reason"]
     assert all(est.pid_ == os.getpid() for _, est in union.branches_)
 
 
@@ -392,7 +376,7 @@ def test_on_error_warn_drops_failing_branch(spectra):
         union.fit(X, y)
 
 
-def test_dead_worker_names_its_branches_and_next_fit_works(parallel_small_work):
+def test_dead_worker_names_its_branches_and_next_fit_works(force_workers):
     X = np.random.RandomState(0).rand(50, 20)
     union = ParallelBranches(
         [("ok", RecordingTransformer(sleep=0.5)), ("dies", DyingTransformer())],
@@ -404,7 +388,7 @@ def test_dead_worker_names_its_branches_and_next_fit_works(parallel_small_work):
     assert union.transform(X).shape == (50, 2)
 
 
-def test_nested_estimators_keep_their_n_jobs(spectra, parallel_small_work):
+def test_nested_estimators_keep_their_n_jobs(spectra, force_workers):
     X, y = spectra
     forest = RandomForestRegressor(n_estimators=5, n_jobs=-1, random_state=0)
     stack = ParallelBranches(
@@ -746,7 +730,7 @@ def test_regressor_branches_learn_codes_of_text_labels(spectra):
     )
 
 
-def test_branches_share_the_cpu_budget_when_transforming(spectra, parallel_small_work):
+def test_branches_share_the_cpu_budget_when_transforming(spectra, force_workers):
     X, _ = spectra
     union = ParallelBranches(
         [("a", NJobsTransformer(n_jobs=-1)), ("b", NJobsTransformer(n_jobs=-1))],

@@ -21,13 +21,6 @@ from sklearn.pipeline import Pipeline
 import skl_nirs
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.model_selection import OptunaSearchCV
-from skl_nirs.utils import _parallel
-
-
-@pytest.fixture
-def parallel_small_work(monkeypatch):
-    """Let the tiny test data run in parallel despite the small-work rule."""
-    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
 
 
 def _pls_search(**params):
@@ -171,7 +164,7 @@ def test_fresh_study_per_fit_and_user_objects_untouched(spectra):
     assert [t.params for t in first.trials] == [t.params for t in second.trials]
 
 
-def test_reproducible_with_a_seed_for_any_n_jobs(spectra, parallel_small_work):
+def test_reproducible_with_a_seed_for_any_n_jobs(spectra, force_workers):
     X, y = spectra
     reference = _pls_search(n_jobs=1).fit(X, y)
     for n_jobs, backend in ((2, "loky"), (2, "threading"), (-1, "loky")):
@@ -206,7 +199,7 @@ def test_repeated_candidates_are_evaluated_once(spectra, tmp_path):
 
 
 def test_trials_run_in_worker_processes_by_default(
-    spectra, tmp_path, parallel_small_work
+    spectra, tmp_path, force_workers
 ):
     X, y = spectra
     log = tmp_path / "fits.log"
@@ -229,7 +222,7 @@ def test_trials_run_in_worker_processes_by_default(
 
 
 @pytest.mark.parametrize("backend", ["loky", "threading"])
-def test_config_reaches_trial_fits(spectra, tmp_path, backend, parallel_small_work):
+def test_config_reaches_trial_fits(spectra, tmp_path, backend, force_workers):
     X, y = spectra
     log = tmp_path / "fits.log"
     with parallel_backend(backend), config_context(assume_finite=True):

@@ -7,10 +7,13 @@ import warnings
 import numpy as np
 import pytest
 from _probes import RecordingRegressor, RecordingTransformer, max_overlap, read_log
-from joblib import cpu_count, parallel_backend
+from joblib import cpu_count, parallel_backend, parallel_config
+from sklearn import config_context
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skl_nirs.compose import ParallelBranches
@@ -24,12 +27,6 @@ from skl_nirs.utils._parallel import (
 )
 
 
-@pytest.fixture
-def parallel_small_work(monkeypatch):
-    """Let the tiny test data run in parallel despite the small-work rule."""
-    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
-
-
 def _within_budget(rows, cores):
     """At every moment, the running fits and their BLAS threads fit the cores."""
     assert max_overlap(rows) <= cores
@@ -39,9 +36,7 @@ def _within_budget(rows, cores):
         assert sum(max(r["n_jobs"] or 1, 1) for r in running) <= cores
 
 
-def test_nested_search_over_branches_stays_within_the_cores(
-    tmp_path, parallel_small_work
-):
+def test_nested_search_over_branches_stays_within_the_cores(tmp_path, force_workers):
     rng = np.random.RandomState(0)
     X, y = rng.rand(120, 30), rng.rand(120)
     log = str(tmp_path / "fits.log")
@@ -75,7 +70,7 @@ def test_nested_search_over_branches_stays_within_the_cores(
     assert search.best_estimator_.named_branches_["rf"].n_jobs == -1
 
 
-def test_threading_backend_limits_blas_to_the_share(tmp_path, parallel_small_work):
+def test_threading_backend_limits_blas_to_the_share(tmp_path, force_workers):
     X = np.random.RandomState(0).rand(60, 40)
     log = str(tmp_path / "fits.log")
     branches = [(f"p{i}", RecordingTransformer(sleep=0.05, log=log)) for i in range(4)]
@@ -89,7 +84,7 @@ def test_threading_backend_limits_blas_to_the_share(tmp_path, parallel_small_wor
     _within_budget(rows, cpu_count())
 
 
-def test_plan_matches_what_ran(tmp_path, parallel_small_work):
+def test_plan_matches_what_ran(tmp_path, force_workers):
     X = np.random.RandomState(0).rand(60, 40)
     log = str(tmp_path / "fits.log")
     branches = [(f"p{i}", RecordingTransformer(sleep=0.1, log=log)) for i in range(4)]
@@ -104,17 +99,69 @@ def test_plan_matches_what_ran(tmp_path, parallel_small_work):
     assert "4 tasks on 2 loky workers" in format_plan(plan)
 
 
-def test_small_work_is_sequential_large_work_is_not(tmp_path):
-    branches = [(f"p{i}", RecordingTransformer()) for i in range(4)]
-    small = np.random.RandomState(0).rand(21, 100)
-    union = ParallelBranches(branches, n_jobs=2).fit(small)
-    assert union.parallel_plan_["sequential"]
-    assert union.parallel_plan_["sequential_reason"].startswith("small work")
-    assert "sequential (small work" in format_plan(union.parallel_plan_)
-    large = np.zeros((_parallel.MIN_PARALLEL_BYTES // 8 // 1000 // 4 + 1, 1000))
-    union = ParallelBranches(branches, n_jobs=2).fit(large)
-    assert not union.parallel_plan_["sequential"]
-    assert all(est.pid_ != os.getpid() for _, est in union.branches_)
+def test_cheap_work_stays_in_the_caller_and_the_plan_says_why():
+    branches = [(f"p{i}", StandardScaler()) for i in range(4)]
+    X = np.random.RandomState(0).rand(21, 100)
+    Parallel(n_jobs=2)(delayed(abs)(i) for i in range(2))  # even with a warm pool
+    union = ParallelBranches(branches, n_jobs=2).fit(X)
+    plan = union.parallel_plan_
+    assert plan["dispatch"] == "auto" and plan["sequential"]
+    assert plan["sequential_reason"].startswith("cheap work: 4 tasks took")
+    assert plan["tasks_in_caller"] == 4 and plan["tasks_in_workers"] == 0
+    assert plan["pool"] is None and plan["pool_cost"] > plan["caller_seconds"]
+    assert "sequential (cheap work" in format_plan(plan)
+
+
+def _sleepy(log, n=4, sleep=1.0):
+    return [(f"p{i}", RecordingTransformer(sleep=sleep, log=log)) for i in range(n)]
+
+
+def test_costly_work_on_small_data_goes_to_workers(tmp_path):
+    log = str(tmp_path / "fits.log")
+    with config_context(assume_finite=True):
+        union = ParallelBranches(_sleepy(log), n_jobs=2).fit(
+            np.random.RandomState(0).rand(20, 4)
+        )
+    rows, plan = read_log(log), union.parallel_plan_
+    in_workers = [r for r in rows if r["pid"] != os.getpid()]
+    assert plan["reason"].startswith("costly work") and not plan["sequential"]
+    assert plan["pool"] in ("cold", "warm") and plan["estimate"] > 0
+    assert len(in_workers) == plan["tasks_in_workers"] >= 1
+    assert plan["tasks_in_caller"] + plan["tasks_in_workers"] == 4
+    assert all(r["assume_finite"] for r in rows)  # the caller's config, everywhere
+    assert plan["caller_seconds"] + plan["worker_seconds"] >= 4.0
+
+
+def test_under_threads_costly_work_runs_in_the_callers_threads(tmp_path):
+    log = str(tmp_path / "fits.log")
+    with parallel_backend("threading"), config_context(assume_finite=True):
+        union = ParallelBranches(_sleepy(log, sleep=0.2), n_jobs=2).fit(
+            np.random.RandomState(0).rand(20, 4)
+        )
+    rows, plan = read_log(log), union.parallel_plan_
+    assert {r["pid"] for r in rows} == {os.getpid()}
+    assert plan["pool"] == "threads" and plan["tasks_in_workers"] == 4
+    assert all(r["assume_finite"] for r in rows)
+
+
+def test_the_user_forces_workers_or_the_caller(tmp_path):
+    log = str(tmp_path / "fits.log")
+    cheap = [(f"p{i}", RecordingTransformer(log=log)) for i in range(4)]
+    with parallel_config(backend="loky"):  # cheap work, but workers asked for
+        union = ParallelBranches(cheap, n_jobs=2).fit(
+            np.random.RandomState(0).rand(20, 4)
+        )
+    assert union.parallel_plan_["tasks_in_workers"] == 4
+    forced = "forced: workers (parallel_config backend='loky')"
+    assert union.parallel_plan_["reason"] == forced
+    assert os.getpid() not in {r["pid"] for r in read_log(log)}
+    with parallel_config(backend="sequential"):  # costly work, kept in the caller
+        union = ParallelBranches(_sleepy(None, sleep=0.3), n_jobs=2).fit(
+            np.random.RandomState(0).rand(20, 4)
+        )
+    assert union.parallel_plan_["tasks_in_caller"] == 4
+    forced = "forced: the caller (parallel_config backend='sequential')"
+    assert union.parallel_plan_["sequential_reason"] == forced
 
 
 def test_inside_another_librarys_workers_the_budget_is_one_core():
@@ -128,7 +175,7 @@ def test_inside_another_librarys_workers_the_budget_is_one_core():
 
 
 def _plan_in_worker(_):
-    plan = BudgetedParallel(2, n_tasks=4, work_bytes=2**40).plan
+    plan = BudgetedParallel(2, n_tasks=4).plan
     return plan["n_workers"], plan["sequential_reason"]
 
 
@@ -155,9 +202,9 @@ def test_capped_n_jobs_caps_every_nested_n_jobs_for_a_while(n_jobs, share, expec
         assert untouched.n_jobs == -1
 
 
-def test_nested_call_in_our_worker_gets_the_share(parallel_small_work):
-    with BudgetedParallel(2, n_tasks=2, work_bytes=0) as runner:
-        plans = runner.map(_plan_in_worker, [(0,), (1,)])
+def test_nested_call_in_our_worker_gets_the_share(force_workers):
+    runner = BudgetedParallel(2, n_tasks=2)
+    plans = runner.map(_plan_in_worker, [(0,), (1,)])
     share = runner.plan["inner_n_jobs"]
     expected_workers = min(2, share)
     assert all(workers == expected_workers for workers, _ in plans)
@@ -166,7 +213,7 @@ def test_nested_call_in_our_worker_gets_the_share(parallel_small_work):
 def _plan_in_daemon(queue):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        plan = BudgetedParallel(-1, n_tasks=4, work_bytes=2**40).plan
+        plan = BudgetedParallel(-1, n_tasks=4).plan
     queue.put((plan["sequential_reason"], [str(w.message) for w in caught]))
 
 
