@@ -9,37 +9,55 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from skl_nirs.utils._compat import StrOptions, _check_feature_names_in, _fit_context
 from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.utils._wavelengths import (
+    check_wavelengths,
+    column_names,
+    column_wavelengths,
+    record_wavelengths,
+    wavelength_names,
+)
 
 
 class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     """Keep the wavelengths of a window of the spectra.
 
-    The window is given by its bounds `start` and `stop`, either as column
-    indices (``by="index"``, half-open ``[start, stop)`` as in Python slicing)
-    or as wavelength values (``by="wavelength"``, closed
-    ``[start, stop]``). The wavelengths come from the `wavelengths`
-    parameter or, if it is None, from the column names of a DataFrame given
-    to :term:`fit`.
+    The window is given by its bounds `start` and `stop`, either as
+    wavelength values (closed ``[start, stop]``) or as column indices
+    (half-open ``[start, stop)`` as in Python slicing). The wavelengths come
+    from the `wavelengths` parameter or, if it is None, from the column names
+    of a DataFrame given to :term:`fit` when they are numbers (``1100.5`` or
+    ``"1100.5"``). When the wavelengths are known, `start` and `stop` are
+    wavelengths unless ``by="index"`` says otherwise.
 
     Parameters
     ----------
     start : int or float, default=None
-        First column index (``by="index"``) or smallest wavelength kept
-        (``by="wavelength"``). None starts at the first column or the smallest
-        wavelength.
+        Smallest wavelength kept, or first column index kept (``by="index"``,
+        or ``by="auto"`` without known wavelengths). None starts at the
+        smallest wavelength or the first column.
 
     stop : int or float, default=None
-        Column index after the last one kept (``by="index"``) or largest
-        wavelength kept (``by="wavelength"``). None stops at the last column
-        or the largest wavelength.
+        Largest wavelength kept, or column index after the last one kept
+        (``by="index"``, or ``by="auto"`` without known wavelengths). None
+        stops at the largest wavelength or the last column.
 
-    by : {"index", "wavelength"}, default="index"
-        Whether `start` and `stop` are column indices or wavelengths.
+    by : {"auto", "wavelength", "index"}, default="auto"
+        Whether `start` and `stop` are wavelengths or column indices.
+        ``"auto"``: wavelengths when they are known (`wavelengths` given, or
+        column names that are numbers), column indices otherwise (an array,
+        or column names that are not numbers). ``"wavelength"`` requires the
+        wavelengths; ``"index"`` always reads column indices.
+
+        .. versionchanged:: 0.1
+           The default was ``"index"``, which read the bounds as column
+           indices even for spectra whose wavelengths are known: on a wide
+           spectrum, ``RangeCut(950, 1550)`` silently kept columns 950 to
+           1549. Pass ``by="index"`` to keep that behaviour.
 
     wavelengths : array-like of shape (n_wavelengths,), default=None
-        Wavelength of each column, used when ``by="wavelength"``. If None,
-        the column names of the DataFrame given to :term:`fit` are read as
-        numbers (e.g. ``"1100.5"`` or ``1100.5``).
+        Wavelength of each column. If None, the column names of the DataFrame
+        given to :term:`fit` when they are numbers. If both are given, they
+        must agree.
 
     Attributes
     ----------
@@ -53,6 +71,13 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         Names of the wavelengths seen during :term:`fit`. Defined only when `X`
         has feature names that are all strings.
 
+    wavelengths_ : ndarray of shape (`n_features_in_`,), dtype=float64
+        Wavelength of each column seen during :term:`fit`: `wavelengths`, or
+        the column names of `X` read as numbers. Defined only when they are
+        known. A DataFrame given to :meth:`transform` must have the same
+        wavelengths, in the same order, or a ``ValueError`` names the first
+        mismatches (an array is taken as it is).
+
     See Also
     --------
     sklearn.feature_selection.SelectorMixin : Feature selection by a mask.
@@ -62,12 +87,20 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     Bounds outside the spectrum (an index below 0 or above the number of
     wavelengths, a wavelength below the smallest or above the largest one) and
     windows holding no wavelength raise a ``ValueError`` in :term:`fit`
-    naming `start` or `stop`. Wavelengths may be given in any order (for
-    instance decreasing wavenumbers): the window keeps every column whose
-    wavelength lies between the bounds, in the input order.
+    naming `start` or `stop`: column indices given for spectra whose
+    wavelengths are known are refused, not guessed. pandas' default column
+    names (``0, 1, 2, ...`` of a DataFrame built without names) are not
+    wavelengths. In a :class:`~sklearn.pipeline.Pipeline`, the steps before
+    RangeCut pass arrays unless ``set_output(transform="pandas")`` is set:
+    give `wavelengths`, or put RangeCut first.
 
-    :meth:`get_feature_names_out` gives the names of the kept columns, so
-    ``set_output(transform="pandas")`` keeps their names.
+    Wavelengths may be given in any order (for instance decreasing
+    wavenumbers): the window keeps every column whose wavelength lies between
+    the bounds, in the input order.
+
+    :meth:`get_feature_names_out` gives the names of the kept columns (the
+    kept wavelengths as strings when the names were numbers or came from
+    `wavelengths`), so ``set_output(transform="pandas")`` keeps their names.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -86,24 +119,39 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     >>> X = np.array([[0.1, 0.2, 0.3, 0.4, 0.5]])
     >>> RangeCut(start=1, stop=3).fit_transform(X)
     array([[0.2, 0.3]])
-    >>> cut = RangeCut(
-    ...     start=1100, stop=1300, by="wavelength",
-    ...     wavelengths=[1000, 1100, 1200, 1300, 1400],
-    ... )
+    >>> wavelengths = [1000, 1100, 1200, 1300, 1400]
+    >>> cut = RangeCut(start=1100, stop=1300, wavelengths=wavelengths)
     >>> cut.fit_transform(X)
     array([[0.2, 0.3, 0.4]])
     >>> cut.support_
     array([False,  True,  True,  True, False])
+    >>> cut.get_feature_names_out()
+    array(['1100.0', '1200.0', '1300.0'], dtype=object)
+    >>> RangeCut(1, 3, by="index", wavelengths=wavelengths).fit_transform(X)
+    array([[0.2, 0.3]])
+
+    With a DataFrame whose column names are the wavelengths, they are read,
+    recorded and checked:
+
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame(X, columns=[1000.0, 1100.0, 1200.0, 1300.0, 1400.0])
+    >>> cut = RangeCut(1100, 1300).fit(frame)
+    >>> cut.transform(frame)
+    array([[0.2, 0.3, 0.4]])
+    >>> cut.transform(frame[frame.columns[::-1]])
+    Traceback (most recent call last):
+    ...
+    ValueError: X has the wavelengths seen in fit in another order: ...
     """
 
     _parameter_constraints: dict = {
         "start": [Real, None],
         "stop": [Real, None],
-        "by": [StrOptions({"index", "wavelength"})],
+        "by": [StrOptions({"auto", "index", "wavelength"})],
         "wavelengths": ["array-like", None],
     }
 
-    def __init__(self, start=None, stop=None, *, by="index", wavelengths=None):
+    def __init__(self, start=None, stop=None, *, by="auto", wavelengths=None):
         self.start = start
         self.stop = stop
         self.by = by
@@ -116,8 +164,8 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_wavelengths)
-            Spectra, one per row. With ``by="wavelength"`` and no
-            `wavelengths`, a DataFrame whose column names are numbers.
+            Spectra, one per row; a DataFrame whose column names are numbers
+            gives the wavelengths.
 
         y : None
             Ignored.
@@ -127,14 +175,29 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         self : object
             Fitted transformer.
         """
-        columns = getattr(X, "columns", None)
+        named = column_wavelengths(X)
+        has_names = column_names(X) is not None
         X = validate_data(self, X, dtype=FLOAT_DTYPES)
         n_features = X.shape[1]
-        if self.by == "index":
-            self.support_ = self._index_support(n_features)
+        wavelengths = self._known_wavelengths(named, n_features)
+        by = self.by
+        if by == "auto":
+            by = "index" if wavelengths is None else "wavelength"
+        if by == "index":
+            support = self._index_support(n_features)
+        elif wavelengths is None:
+            raise ValueError(
+                "by='wavelength' needs the wavelengths, but the column names of "
+                "X are not numbers: pass wavelengths, or name the columns by "
+                "their wavelengths."
+                if has_names
+                else "by='wavelength' needs the wavelengths: pass wavelengths, "
+                "or fit on a DataFrame whose column names are the wavelengths."
+            )
         else:
-            wavelengths = self._check_wavelengths(columns, n_features)
-            self.support_ = self._wavelength_support(wavelengths)
+            support = self._wavelength_support(wavelengths)
+        record_wavelengths(self, wavelengths)
+        self.support_ = support
         return self
 
     def _index_support(self, n_features):
@@ -144,6 +207,11 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
                 raise ValueError(
                     f"{name} must be an integer column index with by='index', "
                     f"got {name}={value!r}."
+                    if self.by == "index"
+                    else f"{name}={value!r} is read as a column index, because "
+                    "the wavelengths of X are unknown (by='auto'), and must be an "
+                    "integer: pass wavelengths, or name the columns of X by their "
+                    "wavelengths, to cut by wavelength."
                 )
         start = 0 if self.start is None else self.start
         stop = n_features if self.stop is None else self.stop
@@ -165,44 +233,46 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         support[start:stop] = True
         return support
 
-    def _check_wavelengths(self, columns, n_features):
-        if self.wavelengths is not None:
-            wavelengths = check_array(
-                self.wavelengths,
-                dtype=np.float64,
-                ensure_2d=False,
-                input_name="wavelengths",
-            )
-            if wavelengths.shape != (n_features,):
-                raise ValueError(
-                    f"wavelengths has shape {wavelengths.shape}, but the spectra "
-                    f"have {n_features} wavelengths: expected shape "
-                    f"({n_features},)."
-                )
-            return wavelengths
-        if columns is None:
+    def _known_wavelengths(self, named, n_features):
+        """``wavelengths``, checked against the numeric column names, or those."""
+        if self.wavelengths is None:
+            return named
+        wavelengths = check_array(
+            self.wavelengths,
+            dtype=np.float64,
+            ensure_2d=False,
+            input_name="wavelengths",
+        )
+        if wavelengths.shape != (n_features,):
             raise ValueError(
-                "by='wavelength' needs the wavelengths: pass wavelengths, or fit "
-                "on a DataFrame whose column names are the wavelengths."
+                f"wavelengths has shape {wavelengths.shape}, but the spectra "
+                f"have {n_features} wavelengths: expected shape ({n_features},)."
             )
-        try:
-            return np.asarray(columns, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
+        if named is not None and not np.array_equal(named, wavelengths):
+            i = np.flatnonzero(named != wavelengths)[0]
             raise ValueError(
-                "by='wavelength' needs the wavelengths, but the column names of "
-                "X are not numbers: pass wavelengths, or name the columns by "
-                "their wavelengths."
-            ) from exc
+                f"wavelengths and the column names of X give different "
+                f"wavelengths: column {i} is named {named[i]:g} but "
+                f"wavelengths[{i}]={wavelengths[i]:g}. Pass one of them, or make "
+                "them agree."
+            )
+        return wavelengths
 
     def _wavelength_support(self, wavelengths):
         low, high = wavelengths.min(), wavelengths.max()
         start = low if self.start is None else self.start
         stop = high if self.stop is None else self.stop
+        hint = (
+            " (by='auto' reads start and stop as wavelengths when they are "
+            "known: pass by='index' for column indices)"
+            if self.by == "auto"
+            else ""
+        )
         for name, value in (("start", start), ("stop", stop)):
             if not low <= value <= high:
                 raise ValueError(
                     f"{name}={value} is outside the spectrum, whose wavelengths "
-                    f"go from {low:g} to {high:g}."
+                    f"go from {low:g} to {high:g}{hint}."
                 )
         support = (wavelengths >= start) & (wavelengths <= stop)
         if not support.any():
@@ -226,6 +296,7 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
             The kept columns.
         """
         check_is_fitted(self)
+        check_wavelengths(self, X)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
         kept = np.flatnonzero(self.support_)
         if kept[-1] - kept[0] + 1 == kept.size:  # a window: copy a slice, C-ordered
@@ -239,7 +310,8 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         ----------
         input_features : array-like of str or None, default=None
             Input column names. If None, `feature_names_in_` when defined,
-            else ``["x0", "x1", ..., "x(n_features_in_ - 1)"]``.
+            else the wavelengths as strings (``str(wavelength)``) when they are
+            known, else ``["x0", "x1", ..., "x(n_features_in_ - 1)"]``.
 
         Returns
         -------
@@ -247,6 +319,8 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
             Names of the kept columns.
         """
         check_is_fitted(self)
+        if input_features is None:
+            input_features = wavelength_names(self)
         return _check_feature_names_in(self, input_features)[self.support_]
 
     def __sklearn_tags__(self):

@@ -51,8 +51,11 @@ def test_wavelengths_from_float_column_names(spectra):
     frame = pd.DataFrame(X, columns=WAVELENGTHS)
     cut = RangeCut(start=1100, stop=1200, by="wavelength").fit(frame)
     assert_array_equal(cut.transform(frame), X[:, 10:21])
-    # scikit-learn records only string column names.
-    assert_array_equal(cut.get_feature_names_out(), [f"x{i}" for i in range(10, 21)])
+    # scikit-learn records only string column names: the wavelengths are kept
+    # as str(wavelength), as the as_frame=True data sets name them.
+    assert_array_equal(
+        cut.get_feature_names_out(), [str(w) for w in WAVELENGTHS[10:21]]
+    )
 
 
 def test_decreasing_wavenumbers_keep_input_order(spectra):
@@ -66,7 +69,7 @@ def test_pandas_output_keeps_the_kept_names(spectra):
     X, _ = spectra
     columns = [f"{w:g}" for w in WAVELENGTHS]
     frame = pd.DataFrame(X, columns=columns)
-    cut = RangeCut(start=3, stop=7).set_output(transform="pandas")
+    cut = RangeCut(start=3, stop=7, by="index").set_output(transform="pandas")
     X_new = cut.fit_transform(frame)
     assert list(X_new.columns) == columns[3:7]
     assert_array_equal(X_new.to_numpy(), X[:, 3:7])
@@ -104,8 +107,16 @@ def test_output_is_a_copy(spectra):
         (dict(stop=0), r"stop=0 is outside the spectrum"),
         (dict(start=5, stop=5), r"The window is empty: start=5 must be less than"),
         (dict(start=8, stop=3), r"The window is empty: start=8"),
-        (dict(start=2.5), r"start must be an integer column index with by='index'"),
-        (dict(stop=10.0), r"stop must be an integer column index with by='index'"),
+        (dict(start=2.5), r"start=2.5 is read as a column index, because the wav"),
+        (dict(stop=10.0), r"stop=10.0 is read as a column index, because the wav"),
+        (
+            dict(start=2.5, by="index"),
+            r"start must be an integer column index with by='index'",
+        ),
+        (
+            dict(stop=10.0, by="index"),
+            r"stop must be an integer column index with by='index'",
+        ),
     ],
 )
 def test_index_window_errors(spectra, params, message):
@@ -175,3 +186,105 @@ def test_output_is_c_contiguous_and_a_copy():
     out = RangeCut(2, 12).fit_transform(X)
     assert out.flags["C_CONTIGUOUS"] and not np.shares_memory(out, X)
     np.testing.assert_array_equal(out, X[:, 2:12])
+
+
+# -- by="auto": bounds are wavelengths whenever the wavelengths are known ------
+
+
+def _frame(X, wavelengths=WAVELENGTHS, as_str=False):
+    columns = [str(w) for w in wavelengths] if as_str else list(wavelengths)
+    return pd.DataFrame(X, columns=columns)
+
+
+@pytest.mark.parametrize(
+    "source", ["float names", "int names", "string names", "wavelengths"]
+)
+def test_known_wavelengths_make_bounds_wavelengths(spectra, source):
+    X, _ = spectra
+    wide = np.hstack([X] * 30)  # 1800 columns: 1100 and 1200 are valid indices too
+    wavelengths = 400.0 + np.arange(1800)  # 400, 401, ..., 2199
+    if source == "wavelengths":
+        cut, data = RangeCut(1100, 1200, wavelengths=wavelengths), wide
+    else:
+        cut = RangeCut(1100, 1200)
+        names = wavelengths.astype(int) if source == "int names" else wavelengths
+        data = _frame(wide, names, as_str=source == "string names")
+    assert_array_equal(cut.fit_transform(data), wide[:, 700:801])
+    assert_array_equal(cut.wavelengths_, wavelengths)
+
+
+def test_by_index_is_explicit_when_wavelengths_are_known(spectra):
+    X, _ = spectra
+    cut = RangeCut(5, 20, by="index").fit(_frame(X))
+    assert_array_equal(cut.transform(_frame(X)), X[:, 5:20])
+    assert_array_equal(cut.wavelengths_, WAVELENGTHS)  # known, so still checked
+
+
+@pytest.mark.parametrize("as_str", [False, True])
+def test_indices_on_known_wavelengths_raise_naming_by(spectra, as_str):
+    X, _ = spectra
+    with pytest.raises(
+        ValueError,
+        match=r"start=5 is outside the spectrum, whose wavelengths go from 1000 "
+        r"to 1590 \(by='auto' reads start and stop as wavelengths.*by='index'",
+    ):
+        RangeCut(5, 20).fit(_frame(X, as_str=as_str))
+
+
+def test_default_pandas_columns_are_not_wavelengths(spectra):
+    X, _ = spectra
+    frame = pd.DataFrame(X)  # columns 0, 1, ..., 59: positions, not wavelengths
+    cut = RangeCut(5, 20).fit(frame)
+    assert_array_equal(cut.transform(frame), X[:, 5:20])
+    assert not hasattr(cut, "wavelengths_")
+    with pytest.raises(ValueError, match="by='wavelength' needs the wavelengths: "):
+        RangeCut(5, 20, by="wavelength").fit(frame)
+
+
+def test_wavelengths_and_column_names_must_agree(spectra):
+    X, _ = spectra
+    RangeCut(1100, 1200, wavelengths=WAVELENGTHS).fit(_frame(X))  # agree: fine
+    with pytest.raises(
+        ValueError,
+        match=r"wavelengths and the column names of X give different wavelengths: "
+        r"column 0 is named 1000 but wavelengths\[0\]=1001",
+    ):
+        RangeCut(1100, 1200, wavelengths=WAVELENGTHS + 1).fit(_frame(X))
+
+
+# -- wavelengths recorded in fit are checked in transform ----------------------
+
+
+@pytest.mark.parametrize("by", ["wavelength", "auto", "index"])
+def test_reversed_wavelengths_raise_in_transform(spectra, by):
+    X, _ = spectra
+    start, stop = (1010, 1020) if by != "index" else (1, 3)
+    cut = RangeCut(start, stop, by=by).fit(_frame(X))
+    with pytest.raises(
+        ValueError,
+        match=r"X has the wavelengths seen in fit in another order: column 0 is "
+        r"1590 instead of 1000, column 1 is 1580 instead of 1010, column 2 is "
+        r"1570 instead of 1020 \(60 of 60 columns differ\)",
+    ):
+        cut.transform(_frame(X[:, ::-1], WAVELENGTHS[::-1]))
+
+
+def test_other_wavelengths_raise_in_transform(spectra):
+    X, _ = spectra
+    cut = RangeCut(1010, 1020, by="wavelength").fit(_frame(X))
+    with pytest.raises(
+        ValueError,
+        match=r"X has other wavelengths than those RangeCut was fitted on: column "
+        r"0 is 1002 instead of 1000, column 1 is 1012 instead of 1010, column 2 "
+        r"is 1022 instead of 1020 \(60 of 60 columns differ\)",
+    ):
+        cut.transform(_frame(X, WAVELENGTHS + 2))
+
+
+def test_wavelengths_parameter_is_checked_in_transform(spectra):
+    X, _ = spectra
+    cut = RangeCut(1010, 1020, wavelengths=WAVELENGTHS).fit(X)
+    assert_array_equal(cut.transform(_frame(X)), X[:, 1:3])
+    assert_array_equal(cut.transform(X), X[:, 1:3])  # an array: taken as it is
+    with pytest.raises(ValueError, match=r"X has other wavelengths than those"):
+        cut.transform(_frame(X, WAVELENGTHS + 2))
