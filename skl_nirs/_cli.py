@@ -1338,14 +1338,19 @@ def _main(argv):
         args = _parse(parser, argv)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
+    from skl_nirs.utils._parallel import terminate_on_sigterm
+
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), terminate_on_sigterm():
             if not args.verbose:
                 warnings.showwarning = _show_warning
             return args.run(args)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # SIGTERM: the workers were shut down
+        print(f"{PROG}: terminated", file=sys.stderr)
+        return exc.code
     except _CommandError as exc:
         if args.verbose:
             traceback.print_exc()

@@ -49,6 +49,7 @@ class _Recorder(BaseEstimator):
                 blas=self.blas_threads_,
                 assume_finite=self.assume_finite_,
                 n_jobs=getattr(self, "n_jobs", None),
+                sleep=self.sleep,
             )
             with open(self.log, "a") as log:
                 log.write(json.dumps(record) + "\n")

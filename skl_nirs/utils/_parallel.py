@@ -19,6 +19,7 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -256,6 +257,33 @@ def _exit_with_parent(caller_pid):
         return
     _parent_watched = caller_pid
     threading.Thread(target=_watch_parent, args=(caller_pid,), daemon=True).start()
+
+
+@contextmanager
+def terminate_on_sigterm():
+    """End the work on SIGTERM as on Ctrl-C: workers are shut down, not orphaned.
+
+    Python's default SIGTERM ends the process at once, leaving its loky workers
+    to finish their tasks. While this is active (in the main thread, when no
+    SIGTERM handler was set), SIGTERM raises ``SystemExit(143)`` instead, which
+    joblib handles as an interruption: it stops the workers. Anywhere else it
+    does nothing.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_system_exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _raise_system_exit(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def _watch_parent(caller_pid):
@@ -672,7 +700,8 @@ class _Dispatch:
         try:
             while True:
                 try:
-                    return self._consume(kind)
+                    with terminate_on_sigterm():
+                        return self._consume(kind)
                 except Exception as exc:
                     if not _is_lost_worker(exc):
                         raise

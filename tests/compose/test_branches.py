@@ -376,16 +376,33 @@ def test_on_error_warn_drops_failing_branch(spectra):
         union.fit(X, y)
 
 
-def test_dead_worker_names_its_branches_and_next_fit_works(force_workers):
+def _slow_and_dying():
+    slow = [(f"slow{i}", RecordingTransformer(sleep=0.5)) for i in range(3)]
+    return [slow[0], slow[1], ("dies", DyingTransformer()), slow[2]]
+
+
+def test_dead_worker_names_its_branch_only_and_next_fit_works(force_workers):
     X = np.random.RandomState(0).rand(50, 20)
-    union = ParallelBranches(
-        [("ok", RecordingTransformer(sleep=0.5)), ("dies", DyingTransformer())],
-        n_jobs=2,
-    )
-    with pytest.raises(RuntimeError, match="worker process died while running.*dies"):
+    union = ParallelBranches(_slow_and_dying(), n_jobs=2)
+    with pytest.raises(RuntimeError, match=r"died while running \['dies'\]: A "):
         union.fit(X)
     union.set_params(dies=RecordingTransformer()).fit(X)
-    assert union.transform(X).shape == (50, 2)
+    assert union.transform(X).shape == (50, 4)
+
+
+def test_dead_worker_drops_its_branch_only_with_on_error_warn(force_workers):
+    X = np.random.RandomState(0).rand(50, 20)
+    union = ParallelBranches(_slow_and_dying(), n_jobs=2, on_error="warn")
+    with pytest.warns(FitFailedWarning, match="Branch 'dies' failed and is dropped"):
+        union.fit(X)
+    assert list(union.branch_errors_) == ["dies"]
+    assert [name for name, est in union.branches_ if est != "drop"] == [
+        "slow0",
+        "slow1",
+        "slow2",
+    ]
+    assert union.transform(X).shape == (50, 3)
+    assert all(est.pid_ != os.getpid() for _, est in union.branches_ if est != "drop")
 
 
 def test_nested_estimators_keep_their_n_jobs(spectra, force_workers):

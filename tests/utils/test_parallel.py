@@ -1,8 +1,12 @@
 import os
+import signal
+import subprocess
 import sys
 import threading
+import time
 import types
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import pytest
@@ -288,3 +292,75 @@ def test_loaded_libraries_are_scanned_again_only_after_imports(monkeypatch):
     again = _parallel._loaded_pools()
     assert again is not first
     assert {lib.filepath for lib in again} == {lib.filepath for lib in first}
+
+
+def test_a_slow_branch_among_fast_ones_starts_first(tmp_path, force_workers):
+    log = str(tmp_path / "fits.log")
+    branches = [(f"fast{i}", RecordingRegressor(sleep=0.05, log=log)) for i in range(3)]
+    branches.append(("slow", RecordingRegressor(sleep=0.6, log=log)))
+    X, y = np.random.RandomState(0).rand(30, 4), np.arange(30.0)
+    ParallelBranches(branches, final_estimator=Ridge(), cv=3, n_jobs=2).fit(X, y)
+    rows = read_log(log)
+    slow_starts = [r["start"] for r in rows if r["sleep"] == 0.6]
+    fast_starts = [r["start"] for r in rows if r["sleep"] == 0.05]
+    assert len(slow_starts) == 4 and len(fast_starts) == 12
+    # listed last, yet once its first fold shows its cost, its other folds and
+    # its refit go before the fast branches' remaining folds
+    assert max(slow_starts) < max(fast_starts)
+
+
+_FIT_FOREVER = """
+import numpy as np
+from _probes import RecordingTransformer
+from skl_nirs.compose import ParallelBranches
+
+branches = [(f"p{i}", RecordingTransformer(sleep=60)) for i in range(4)]
+ParallelBranches(branches, n_jobs=2).fit(np.random.RandomState(0).rand(20, 4))
+"""
+
+
+def test_no_worker_outlives_a_fit_stopped_with_sigterm(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))}
+    process = subprocess.Popen([sys.executable, "-c", _FIT_FOREVER], env=env)
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    workers = []
+    while len(workers) < 2 and time.monotonic() < deadline:  # the pool has started
+        time.sleep(0.2)
+        workers = [
+            p
+            for p in parent.children(recursive=True)
+            if "loky" in " ".join(p.cmdline())
+        ]
+    assert len(workers) >= 2, "the pool never started"
+    children = parent.children(recursive=True)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    _, alive = psutil.wait_procs(children, timeout=5)
+    assert alive == []
+
+
+@pytest.mark.parametrize("backend", [None, "threading"])
+def test_costly_search_fits_run_in_workers_with_the_callers_config(tmp_path, backend):
+    log = str(tmp_path / "fits.log")
+    X, y = np.random.RandomState(0).rand(20, 4), np.arange(20.0)
+    search = OptunaSearchCV(
+        RecordingRegressor(log=log),
+        {"sleep": ("float", 1.0, 1.2)},
+        n_trials=2,
+        cv=3,
+        n_jobs=2,
+        refit=False,
+    )
+    chosen = parallel_config(backend=backend) if backend else nullcontext()
+    with chosen, config_context(assume_finite=True):
+        search.fit(X, y)
+    rows, plan = read_log(log), search.parallel_plan_
+    assert len(rows) == 6 and all(r["assume_finite"] for r in rows)
+    in_workers = [r for r in rows if r["pid"] != os.getpid()]
+    if backend is None:  # auto: measured in the caller, the rest in workers
+        assert plan["reason"].startswith("costly work")
+        assert len(in_workers) == plan["tasks_in_workers"] >= 1
+    else:  # the caller's threads
+        assert in_workers == [] and plan["tasks_in_workers"] == 6
