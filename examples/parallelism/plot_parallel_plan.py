@@ -12,8 +12,9 @@ Every parallel call of skl_nirs -- the branches of
 * inside a worker, every ``n_jobs`` parameter of the estimator about to be
   fitted is capped at the share, and BLAS/OpenMP thread pools are limited to it
   (threadpoolctl);
-* under process backends, **small work runs sequentially**: starting and
-  feeding worker processes costs more than a few milliseconds of fitting gains;
+* **the work decides** where the tasks run: the first ones run in the caller,
+  timed, and a process pool takes the rest only once they are estimated to
+  take longer than the pool costs to start;
 * the results never depend on ``n_jobs`` or the backend.
 
 What was decided is recorded on the fitted estimator as ``parallel_plan_``.
@@ -25,12 +26,11 @@ import joblib
 print(joblib.cpu_count())
 
 # %%
-# Small work runs sequentially
-# ----------------------------
+# Cheap work stays in the caller
+# ------------------------------
 # Four branches on 80 spectra: a few milliseconds of work per task. Even with
-# ``n_jobs=-1`` they run in this process, and the plan says why: the input
-# that the worker processes would receive, summed over the tasks (each branch
-# on each fold of ``cv`` and on all the rows), is below 48 MiB.
+# ``n_jobs=-1`` they run in this process, and the plan says why: the tasks,
+# timed as they ran, took less than starting worker processes costs.
 from pprint import pprint
 
 from sklearn.cross_decomposition import PLSRegression
@@ -62,9 +62,12 @@ small.fit(X_small, y_small)
 pprint(small.parallel_plan_)
 
 # %%
-# Enough work for worker processes
-# --------------------------------
-# With more spectra the same call runs on loky worker processes. Each worker
+# Worker processes
+# ----------------
+# Costly fits go to loky worker processes, however small their data: as soon
+# as the tasks left are estimated to take longer than the pool costs. Here we
+# force workers with an explicit ``parallel_config(backend="loky")``, as you
+# would to isolate native code that may crash, to show the plan. Each worker
 # owns ``inner_n_jobs`` cores: the ``n_jobs=-1`` of the nearest-neighbours
 # model is capped to that inside the worker, and so are the BLAS threads of PLS
 # and Ridge. Without the cap, each worker would start one thread per core:
@@ -73,7 +76,8 @@ X, y, _ = make_nirs_regression(n_samples=400, random_state=0)
 large = ParallelBranches(
     four_branches(), final_estimator=Ridge(), n_jobs=-1, verbose=True
 )
-large.fit(X, y)
+with joblib.parallel_config(backend="loky"):
+    large.fit(X, y)
 pprint(large.parallel_plan_)
 
 # %%
@@ -88,8 +92,9 @@ print("n_jobs of the parameter:    ", large.named_branches["knn"][-1].n_jobs)
 # Threads instead of processes
 # ----------------------------
 # An outer ``joblib.parallel_backend`` or ``joblib.parallel_config`` always
-# wins. Threads need no copies of the data, so the small-work rule does not
-# apply to them; the BLAS pools of the whole process are limited to the share.
+# wins. Threads need no copies of the data and cost nothing to start, so the
+# tasks go to them at once; the BLAS pools of the whole process are limited to
+# the share.
 # Threads pay off when the estimators release the GIL (most numpy/scipy work
 # does).
 from joblib import parallel_backend
@@ -135,6 +140,7 @@ predictions = []
 for n_jobs in (1, 2):
     model = ParallelBranches(four_branches(), final_estimator=Ridge(), n_jobs=n_jobs)
     predictions.append(model.fit(X, y).predict(X))
-    print(f"n_jobs={n_jobs}: {model.parallel_plan_['n_workers']} worker(s)")
+    plan = model.parallel_plan_
+    print(f"n_jobs={n_jobs}: {plan['tasks_in_workers']} tasks in workers")
 difference = np.max(np.abs(predictions[0] - predictions[1]))
 print(f"largest difference between the predictions: {difference:.1e}")

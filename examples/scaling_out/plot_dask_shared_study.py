@@ -84,8 +84,8 @@ if __name__ == "__main__":
 # The same search on the cluster
 # ------------------------------
 # Inside ``parallel_config("dask")`` the (candidate, fold) fits are Dask tasks.
-# The CPU budget is the cluster's cores, and the small-work rule does not
-# apply (it is for local processes), as ``parallel_plan_`` shows.
+# The CPU budget is the cluster's cores, and every fit goes to the cluster
+# (an explicit backend is a choice of workers), as ``parallel_plan_`` shows.
 if __name__ == "__main__":
     search = make_search(n_trials=12, n_jobs=-1, random_state=0)
     with joblib.parallel_config("dask"):

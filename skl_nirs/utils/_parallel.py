@@ -12,8 +12,14 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
   call nested in another library's joblib worker owns one core. Inside a worker,
   :func:`capped_n_jobs` caps the ``n_jobs`` of the estimator clones about to be
   fitted and BLAS/OpenMP pools are limited to the share with threadpoolctl;
-* runs small work sequentially: process pools cost more to feed than a few
-  milliseconds of work gain;
+* decides where the tasks run from their measured seconds: the first tasks run
+  in the caller, timed, and a process pool takes the rest once they are
+  estimated to take longer than the pool costs (cheap work never pays for a
+  pool, costly work never stays on one core because its input is small); the
+  longest tasks start first; an explicit ``parallel_config(backend=...)``
+  forces workers;
+* isolates worker deaths to the task that caused them, and leaves no worker
+  behind its caller (SIGTERM, kill -9);
 * records what it did in :attr:`BudgetedParallel.plan`.
 """
 
