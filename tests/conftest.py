@@ -4,6 +4,14 @@ from joblib import parallel_config
 
 
 @pytest.fixture
+def pool_start_pinned(monkeypatch):
+    """Pin what a pool costs to start (measured by the process, with the load)."""
+    from skl_nirs.utils import _parallel
+
+    monkeypatch.setitem(_parallel._pool_start, "seconds", 0.5)
+
+
+@pytest.fixture
 def force_workers():
     """Send tiny test work to workers, as ``parallel_config(backend=...)`` does."""
     with parallel_config(backend="loky"):

@@ -10,6 +10,7 @@ from _probes import (
     FailingRegressor,
     FailingTransformer,
     NJobsTransformer,
+    RecordingRegressor,
     RecordingTransformer,
 )
 from joblib import parallel_backend
@@ -219,6 +220,21 @@ def test_results_do_not_depend_on_n_jobs_or_backend(spectra, force_workers):
             stack = _stack(n_jobs=n_jobs).fit(X, y)
         assert stack.parallel_plan_["backend"] == "threading"
         assert_array_equal(stack.predict(X), reference)
+
+
+def test_results_do_not_depend_on_where_the_work_ran(spectra, pool_start_pinned):
+    X, y = spectra
+    branches = [
+        ("pls", PLSRegression(n_components=3)),
+        ("slow", RecordingRegressor(sleep=0.4)),
+        ("pca", PCA(n_components=2)),
+    ]
+    reference = ParallelBranches(branches, final_estimator=Ridge(), cv=3, n_jobs=1)
+    reference = reference.fit(X, y).predict(X)
+    stack = ParallelBranches(branches, final_estimator=Ridge(), cv=3, n_jobs=2)
+    plan = stack.fit(X, y).parallel_plan_
+    assert plan["tasks_in_caller"] >= 1 and plan["tasks_in_workers"] >= 1
+    assert_array_equal(stack.predict(X), reference)
 
 
 @pytest.mark.parametrize("backend", ["loky", "threading"])

@@ -120,7 +120,7 @@ def _sleepy(log, n=4, sleep=1.0):
     return [(f"p{i}", RecordingTransformer(sleep=sleep, log=log)) for i in range(n)]
 
 
-def test_costly_work_on_small_data_goes_to_workers(tmp_path):
+def test_costly_work_on_small_data_goes_to_workers(tmp_path, pool_start_pinned):
     log = str(tmp_path / "fits.log")
     with config_context(assume_finite=True):
         union = ParallelBranches(_sleepy(log), n_jobs=2).fit(
@@ -319,7 +319,7 @@ ParallelBranches(branches, n_jobs=2).fit(np.random.RandomState(0).rand(20, 4))
 """
 
 
-def test_no_worker_outlives_a_fit_stopped_with_sigterm(tmp_path):
+def test_no_worker_outlives_a_fit_stopped_with_sigterm():
     psutil = pytest.importorskip("psutil")
     env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))}
     process = subprocess.Popen([sys.executable, "-c", _FIT_FOREVER], env=env)
@@ -342,7 +342,9 @@ def test_no_worker_outlives_a_fit_stopped_with_sigterm(tmp_path):
 
 
 @pytest.mark.parametrize("backend", [None, "threading"])
-def test_costly_search_fits_run_in_workers_with_the_callers_config(tmp_path, backend):
+def test_costly_search_fits_run_in_workers_with_the_callers_config(
+    tmp_path, backend, pool_start_pinned
+):
     log = str(tmp_path / "fits.log")
     X, y = np.random.RandomState(0).rand(20, 4), np.arange(20.0)
     search = OptunaSearchCV(
