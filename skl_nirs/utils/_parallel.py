@@ -713,8 +713,11 @@ class _Dispatch:
                         raise
                     self._after_lost_worker(exc)
         finally:
-            if self.marker_dir is not None:
-                shutil.rmtree(self.marker_dir, ignore_errors=True)
+            with self.cond:  # the caller's thread stops looking at the markers
+                self.stop = True
+                marker_dir, self.marker_dir = self.marker_dir, None
+            if marker_dir is not None:
+                shutil.rmtree(marker_dir, ignore_errors=True)
 
     def _feed(self, share):
         while True:
