@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import solveh_banded
 
 from skl_nirs.preprocessing._base import _SpectraTransformer
-from skl_nirs.preprocessing._utils import _legendre_basis
+from skl_nirs.preprocessing._utils import _legendre_basis, _row_exponents
 from skl_nirs.utils._compat import Interval
 
 
@@ -45,7 +45,10 @@ class Detrend(_SpectraTransformer):
     of the column index. All spectra are detrended at once by projecting them
     onto an orthonormal polynomial basis (two matrix products), never a loop
     over spectra. With ``order + 1`` or fewer wavelengths the polynomial goes
-    through every point and the output is zero.
+    through every point and the output is zero (the basis is then built for
+    degree ``n_wavelengths - 1``, so any `order` takes bounded memory).
+    Spectra near the largest float, whose polynomial coefficients overflow,
+    are detrended after division by a power of two and scaled back.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -76,8 +79,20 @@ class Detrend(_SpectraTransformer):
     def _transform(self, X):
         """Subtract the least-squares polynomial of each spectrum."""
         basis = _legendre_basis(X.shape[1], self.order, X.dtype)
-        X_new = (X @ basis) @ basis.T
-        return np.subtract(X, X_new, out=X_new)
+        with np.errstate(over="ignore", invalid="ignore"):
+            coef = X @ basis
+            X_new = coef @ basis.T
+            np.subtract(X, X_new, out=X_new)
+        # Sums that overflowed (values near the largest float): detrend those
+        # rows scaled by a power of two to a largest magnitude in [0.5, 1),
+        # then scale them back.
+        unsafe = ~np.isfinite(coef).all(axis=1)
+        if unsafe.any():
+            exponent = _row_exponents(X[unsafe])[:, np.newaxis]
+            X_unsafe = np.ldexp(X[unsafe], -exponent)
+            X_unsafe -= (X_unsafe @ basis) @ basis.T
+            X_new[unsafe] = np.ldexp(X_unsafe, exponent)
+        return X_new
 
 
 def _second_difference_bands(n_features):

@@ -7,7 +7,13 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import FLOAT_DTYPES
 
 from skl_nirs.preprocessing._base import _SpectraTransformer
-from skl_nirs.preprocessing._utils import _is_zero_scale, _legendre_basis
+from skl_nirs.preprocessing._utils import (
+    _is_zero_scale,
+    _legendre_basis,
+    _row_exponents,
+    _scale_rows,
+    _warn_flat_rows,
+)
 from skl_nirs.utils._compat import Interval, StrOptions
 
 
@@ -42,8 +48,15 @@ class StandardNormalVariate(_SpectraTransformer):
     every corrected spectrum by the same constant ``sqrt(p / (p - 1))``.
 
     A flat spectrum (a standard deviation within rounding error of zero, that
-    is at most ``p * eps * |mean|``) has no shape to normalise: it is only
-    centred (divided by 1), so it becomes zeros instead of NaN or infinity.
+    is at most ``p * eps * |mean|``; a detector dropout) has no shape to
+    normalise: it becomes zeros instead of NaN or infinity, and
+    :meth:`transform` emits one ``FlatSpectrumWarning`` per call naming how
+    many such rows there are and the first of them.
+
+    The result does not depend on the magnitude of the spectra over the whole
+    finite range of the dtype: rows whose sums of squares overflow or leave
+    the normal range are computed again after division by a power of two
+    that brings their largest magnitude into ``[0.5, 1)``.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -58,11 +71,11 @@ class StandardNormalVariate(_SpectraTransformer):
     --------
     >>> import numpy as np
     >>> from skl_nirs.preprocessing import StandardNormalVariate
-    >>> X = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [5.0, 5.0, 5.0]])
+    >>> X = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1e200, 2e200, 3e200]])
     >>> StandardNormalVariate().fit_transform(X)
     array([[-1.2247...,  0.        ,  1.2247...],
            [-1.2247...,  0.        ,  1.2247...],
-           [ 0.        ,  0.        ,  0.        ]])
+           [-1.2247...,  0.        ,  1.2247...]])
     """
 
     _parameter_constraints: dict = {}
@@ -72,12 +85,37 @@ class StandardNormalVariate(_SpectraTransformer):
 
     def _transform(self, X):
         """Centre and scale each spectrum."""
-        mean = X.mean(axis=1)
-        X_new = X - mean[:, np.newaxis]
-        std = np.sqrt(np.einsum("ij,ij->i", X_new, X_new) / X.shape[1])
-        std[_is_zero_scale(std, mean, X.shape[1])] = 1.0
-        X_new /= std[:, np.newaxis]
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            X_new, flat, sum_squares = _standard_normal_variate(X)
+        # Squares that overflowed or fell below the normal range: redo those
+        # rows scaled to a largest magnitude in [0.5, 1), where they cannot.
+        n_features, tiny = X.shape[1], np.finfo(X.dtype).tiny
+        unsafe = ~(np.isfinite(sum_squares) & (sum_squares >= n_features * tiny))
+        if unsafe.any():
+            X_new[unsafe], flat[unsafe], _ = _standard_normal_variate(
+                _scale_rows(X[unsafe])
+            )
+        _warn_flat_rows(
+            flat,
+            self,
+            "standard deviation zero up to rounding",
+            "they are set to zeros",
+        )
         return X_new
+
+
+def _standard_normal_variate(X):
+    """SNV of the rows of ``X``, the mask of flat rows and the sums of squares."""
+    n_features = X.shape[1]
+    mean = X.mean(axis=1)
+    X_new = X - mean[:, np.newaxis]
+    sum_squares = np.einsum("ij,ij->i", X_new, X_new)
+    std = np.sqrt(sum_squares / n_features)
+    flat = _is_zero_scale(std, mean, n_features)
+    std[flat] = 1.0
+    X_new /= std[:, np.newaxis]
+    X_new[flat] = 0.0
+    return X_new, flat, sum_squares
 
 
 class RobustNormalVariate(_SpectraTransformer):
@@ -109,9 +147,16 @@ class RobustNormalVariate(_SpectraTransformer):
     (linear interpolation between order statistics, Hyndman and Fan type 7).
     The median is the 50th percentile of the same definition.
 
-    A spectrum whose interquartile range is zero (a flat spectrum, or one in
-    which more than half of the values are equal) is only centred (divided by
-    1), so the output never holds NaN or infinity.
+    A spectrum whose interquartile range is zero up to rounding (a flat
+    spectrum, or one in which more than half of the values are equal) is
+    only centred (divided by 1), so the output never holds NaN or infinity;
+    :meth:`transform` emits one ``FlatSpectrumWarning`` per call naming how
+    many such rows there are and the first of them.
+
+    The result does not depend on the magnitude of the spectra over the whole
+    finite range of the dtype: rows holding values beyond a quarter of the
+    largest float, whose differences could overflow, are first divided by a
+    power of two that brings their largest magnitude into ``[0.5, 1)``.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -126,10 +171,10 @@ class RobustNormalVariate(_SpectraTransformer):
     --------
     >>> import numpy as np
     >>> from skl_nirs.preprocessing import RobustNormalVariate
-    >>> X = np.array([[1.0, 2.0, 3.0, 4.0, 100.0], [3.0, 3.0, 3.0, 3.0, 3.0]])
+    >>> X = np.array([[1.0, 2.0, 3.0, 4.0, 100.0], [3.0, 1.0, 5.0, 7.0, 3.0]])
     >>> RobustNormalVariate().fit_transform(X)
     array([[-1. , -0.5,  0. ,  0.5, 48.5],
-           [ 0. ,  0. ,  0. ,  0. ,  0. ]])
+           [ 0. , -1. ,  1. ,  2. ,  0. ]])
     """
 
     _parameter_constraints: dict = {}
@@ -139,12 +184,25 @@ class RobustNormalVariate(_SpectraTransformer):
 
     def _transform(self, X):
         """Centre each spectrum by its median and scale it by its IQR."""
+        # Differences of values beyond a quarter of the largest float can
+        # overflow: scale those rows to a largest magnitude in [0.5, 1) first.
+        unsafe = _row_exponents(X) > np.finfo(X.dtype).maxexp - 2
+        if unsafe.any():
+            X = X.copy()
+            X[unsafe] = _scale_rows(X[unsafe])
         quartiles = np.percentile(X, [25, 50, 75], axis=1)
         q1, median, q3 = quartiles.astype(X.dtype, copy=False)
         iqr = q3 - q1
-        iqr[_is_zero_scale(iqr, median, X.shape[1])] = 1.0
+        flat = _is_zero_scale(iqr, median, X.shape[1])
+        iqr[flat] = 1.0
         X_new = X - median[:, np.newaxis]
         X_new /= iqr[:, np.newaxis]
+        _warn_flat_rows(
+            flat,
+            self,
+            "interquartile range zero up to rounding",
+            "they are only centred by their median",
+        )
         return X_new
 
 
@@ -152,10 +210,13 @@ def _check_reference(estimator, X):
     """The reference spectrum of ``estimator`` for the spectra ``X``."""
     n_features = X.shape[1]
     if isinstance(estimator.reference, str):
-        if estimator.reference == "mean":
-            reference = X.mean(axis=0)
-        else:
-            reference = np.median(X, axis=0)
+        statistic = np.mean if estimator.reference == "mean" else np.median
+        with np.errstate(over="ignore", invalid="ignore"):
+            reference = statistic(X, axis=0)
+        if not np.all(np.isfinite(reference)):
+            # A sum that overflowed: redo it on X scaled by a power of two.
+            exponent = np.frexp(np.abs(X).max())[1]
+            reference = np.ldexp(statistic(np.ldexp(X, -exponent), axis=0), exponent)
     else:
         reference = check_array(
             estimator.reference,
@@ -172,16 +233,60 @@ def _check_reference(estimator, X):
     return reference
 
 
-def _fit_scatter(X, basis, reference):
+def _correct_scatter(estimator, X, basis):
+    """Scatter correction of ``X`` against ``estimator.reference_``.
+
+    Scale-invariant over the whole range of the dtype. A reference far from
+    magnitude 1 is first divided by a power of two ``2**e`` that brings its
+    largest magnitude into ``[0.5, 1)``, and the output multiplied by it at
+    the end. The spectra whose products with the reference overflow or leave
+    the normal range are corrected again after the same scaling (their
+    output does not depend on their scale). Warns about the spectra without
+    a scatter term.
+    """
+    reference = estimator.reference_.astype(X.dtype, copy=False)
+    exponent = np.frexp(np.abs(reference).max())[1]
+    if abs(exponent) <= np.finfo(X.dtype).maxexp // 4:
+        exponent = 0  # squares of the reference cannot overflow or underflow
+    reference = np.ldexp(reference, -exponent)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        X_new, flat, products = _fit_scatter(X, basis, reference, -exponent)
+    # |products| >= n_features * tiny: rounding below the normal range is
+    # then below eps relative to them.
+    size = np.abs(products).max(axis=1)
+    unsafe = ~(np.isfinite(size) & (size >= X.shape[1] * np.finfo(X.dtype).tiny))
+    if unsafe.any():
+        row_exponent = _row_exponents(X[unsafe])
+        X_unsafe = np.ldexp(X[unsafe], -row_exponent[:, np.newaxis])
+        X_new[unsafe], flat[unsafe], _ = _fit_scatter(
+            X_unsafe, basis, reference, row_exponent - exponent
+        )
+    if exponent:
+        np.ldexp(X_new, exponent, out=X_new)
+    outcome = "offset" if basis.shape[1] == 1 else "baseline"
+    _warn_flat_rows(
+        flat,
+        estimator,
+        "scatter term zero up to rounding: constant, or uncorrelated with the "
+        "reference",
+        f"they are only {outcome}-corrected (scatter coefficient 1)",
+    )
+    return X_new
+
+
+def _fit_scatter(X, basis, reference, flat_exponent):
     """Remove the baseline ``basis`` and the scatter of ``reference`` from ``X``.
 
     Fits every spectrum ``x`` as ``b * reference + basis @ c`` by least
-    squares, all spectra at once, and returns ``(x - basis @ c) / b``.
-    ``basis`` has orthonormal columns, the first one constant. By the
-    Frisch-Waugh-Lovell theorem the scatter coefficient is
-    ``b = x . r / (r . r)`` with ``r`` the part of the reference orthogonal to
-    the basis, and ``(x - basis @ c) / b`` equals
-    ``(x - basis @ basis.T @ x) / b + basis @ basis.T @ reference``.
+    squares, all spectra at once, and returns ``(x - basis @ c) / b``, the
+    mask of the spectra without a scatter term and the products of the
+    spectra with the basis and the reference. ``basis`` has orthonormal
+    columns, the first one constant. By the Frisch-Waugh-Lovell theorem the
+    scatter coefficient is ``b = x . r / (r . r)`` with ``r`` the part of the
+    reference orthogonal to the basis, and ``(x - basis @ c) / b`` equals
+    ``(x - basis @ basis.T @ x) / b + basis @ basis.T @ reference``. Spectra
+    without a scatter term get ``b = 2**-flat_exponent``: 1 for the spectra
+    and reference before they were scaled by powers of two.
     """
     n_features, n_terms = basis.shape
     reference_fit = basis @ (basis.T @ reference)
@@ -194,17 +299,19 @@ def _fit_scatter(X, basis, reference):
     # the reference, is rounding noise: take b = 1 (baseline removal only).
     x_size = np.abs(X_fit[:, 0]) / np.sqrt(n_features)  # |mean(x)|
     r_size = np.sqrt(residual @ residual / n_features)
-    b[_is_zero_scale(np.abs(b) * r_size, x_size, n_features)] = 1.0
+    flat = _is_zero_scale(np.abs(b) * r_size, x_size, n_features)
+    b[flat] = np.ldexp(np.ones_like(b), -flat_exponent)[flat]
     X_new = X_fit @ basis.T
     np.subtract(X, X_new, out=X_new)
     X_new /= b[:, np.newaxis]
     X_new += reference_fit
-    return X_new
+    return X_new, flat, products
 
 
 def _check_reference_separable(reference, basis, order):
     """Raise when the reference is a polynomial of degree <= ``order``."""
     n_features = reference.shape[0]
+    reference = np.ldexp(reference, -np.frexp(np.abs(reference).max())[1])
     residual = reference - basis @ (basis.T @ reference)
     r_size = np.sqrt(residual @ residual / n_features)
     rms = np.sqrt(reference @ reference / n_features)
@@ -264,9 +371,17 @@ class MultiplicativeScatterCorrection(_SpectraTransformer):
     zero (a flat spectrum, or one uncorrelated with the reference) has no
     defined slope: it is only offset-corrected, with ``b`` taken as 1 and
     ``a = mean(x) - mean(m)``, so the output never holds NaN or infinity (a
-    flat spectrum becomes the constant ``mean(m)``). A constant reference (and hence a
-    single wavelength) cannot be regressed on and raises a ``ValueError`` in
+    flat spectrum becomes the constant ``mean(m)``); :meth:`transform` emits
+    one ``FlatSpectrumWarning`` per call naming how many such rows there are
+    and the first of them. A constant reference (and hence a single
+    wavelength) cannot be regressed on and raises a ``ValueError`` in
     :term:`fit`.
+
+    The result does not depend on the magnitude of the spectra over the whole
+    finite range of the dtype (spectra and reference scaled together scale
+    the output): a reference far from magnitude 1, and the spectra whose
+    products with it overflow or leave the normal range, are divided by
+    powers of two that bring their largest magnitude into ``[0.5, 1)``.
 
     float32 input gives float32 output; any other input is converted to
     float64. ``reference_`` has the dtype of the training data.
@@ -312,8 +427,7 @@ class MultiplicativeScatterCorrection(_SpectraTransformer):
 
     def _transform(self, X):
         """Correct each spectrum against the reference."""
-        basis = _legendre_basis(X.shape[1], 0, X.dtype)
-        return _fit_scatter(X, basis, self.reference_.astype(X.dtype, copy=False))
+        return _correct_scatter(self, X, _legendre_basis(X.shape[1], 0, X.dtype))
 
 
 class ExtendedMultiplicativeScatterCorrection(_SpectraTransformer):
@@ -367,10 +481,14 @@ class ExtendedMultiplicativeScatterCorrection(_SpectraTransformer):
     A spectrum whose fitted scatter term ``b * m`` is within rounding error of
     zero (a flat spectrum, or one uncorrelated with the reference) is only
     baseline-corrected: ``b`` is taken as 1 and the baseline fitted to
-    ``x - m``, so the output never holds NaN or infinity. A reference that
-    is itself a polynomial of degree at most ``order`` cannot be told from
-    the baseline and raises a ``ValueError`` in :term:`fit`, as do spectra
-    with fewer than ``order + 2`` wavelengths.
+    ``x - m``, so the output never holds NaN or infinity; :meth:`transform`
+    emits one ``FlatSpectrumWarning`` per call naming how many such rows
+    there are and the first of them. A reference that is itself a polynomial
+    of degree at most ``order`` cannot be told from the baseline and raises a
+    ``ValueError`` in :term:`fit`, as do spectra with fewer than
+    ``order + 2`` wavelengths. Magnitudes are treated as by
+    :class:`MultiplicativeScatterCorrection`: the result does not depend on
+    them over the whole finite range of the dtype.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -421,4 +539,4 @@ class ExtendedMultiplicativeScatterCorrection(_SpectraTransformer):
     def _transform(self, X):
         """Correct each spectrum against the reference and the baseline."""
         basis = _legendre_basis(X.shape[1], self.order, X.dtype)
-        return _fit_scatter(X, basis, self.reference_.astype(X.dtype, copy=False))
+        return _correct_scatter(self, X, basis)

@@ -1,6 +1,88 @@
-"""Numerical helpers shared by the preprocessing transformers."""
+"""Numerical helpers and the warning shared by the preprocessing transformers."""
+
+import os
+import sys
+import warnings
+from numbers import Integral
 
 import numpy as np
+import sklearn
+
+
+class FlatSpectrumWarning(UserWarning):
+    """Spectra with no spread met a transformer that divides by it.
+
+    A constant spectrum (a detector dropout, a saturated or dark detector)
+    has no standard deviation, interquartile range or scatter coefficient to
+    divide by. It is only centred or offset-corrected, so it comes out of the
+    transformer looking like an ordinary spectrum and is predicted like one.
+
+    A :class:`UserWarning` subclass, so that it is shown by default and can be
+    filtered on its own: ``warnings.simplefilter("error", FlatSpectrumWarning)``
+    turns it into an error, ``"ignore"`` silences it.
+    """
+
+
+# Warnings are attributed to the first caller outside these packages.
+_INTERNAL_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (sys.modules[__name__.split(".")[0]], sklearn)
+)
+
+
+def _external_stacklevel():
+    """``stacklevel`` naming the first caller outside skl_nirs and sklearn.
+
+    A fixed ``stacklevel`` would name one of our own lines: the depth of
+    ``transform`` below the user's call depends on whether it comes through
+    ``fit_transform``, ``set_output`` or a ``Pipeline`` (pandas'
+    ``find_stack_level`` idiom; Python 3.12 has ``skip_file_prefixes``).
+    """
+    frame, level = sys._getframe(2), 2  # the caller of warnings.warn's caller
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _warn_flat_rows(flat, estimator, spread, outcome):
+    """Warn once about the rows of ``flat`` (boolean mask), if any.
+
+    The message names the estimator, how many rows have no ``spread`` and
+    the first five of their indices, and says what ``outcome`` they get.
+    """
+    rows = np.flatnonzero(flat)
+    if rows.size == 0:
+        return
+    shown = ", ".join(str(row) for row in rows[:5]) + (", ..." if rows.size > 5 else "")
+    warnings.warn(
+        f"{rows.size} of the {flat.size} spectra passed to "
+        f"{type(estimator).__name__} have no spread ({spread}), at rows "
+        f"[{shown}]: {outcome}. A constant spectrum is often a detector "
+        "dropout: check these rows before trusting their predictions.",
+        FlatSpectrumWarning,
+        stacklevel=_external_stacklevel(),
+    )
+
+
+def _row_exponents(X):
+    """Per row, the power of two ``e`` with ``max |x| / 2**e`` in ``[0.5, 1)``.
+
+    Zero for a row of zeros. Two reductions, no copy of ``X``.
+    """
+    largest = np.maximum(X.max(axis=1), -X.min(axis=1))
+    return np.frexp(largest)[1]
+
+
+def _scale_rows(X):
+    """``X`` with each row divided by the power of two of :func:`_row_exponents`.
+
+    The largest magnitude of every non-zero row lands in ``[0.5, 1)``, so
+    the arithmetic of a row-wise, scale-invariant transform on it can neither
+    overflow nor underflow; dividing by a power of two is exact (values
+    pushed below the normal range excepted, which are negligible next to
+    the largest one).
+    """
+    return np.ldexp(X, -_row_exponents(X)[:, np.newaxis])
 
 
 def _is_zero_scale(scale, centre, n_features):
@@ -22,11 +104,37 @@ def _legendre_basis(n_features, order, dtype):
     on them orthonormalised (QR): the columns span the same space as
     ``1, i, i**2, ...`` over the indices ``i``, with a far better conditioning.
     The first column is the positive constant ``1 / sqrt(n_features)``. With
-    fewer wavelengths than terms, the basis spans all of them.
+    fewer wavelengths than terms, the basis spans all of them: the degree is
+    capped at ``n_features - 1``, which spans the same space and keeps the
+    basis within ``n_features`` columns whatever ``order``.
     """
     grid = np.linspace(-1.0, 1.0, n_features)
-    vander = np.polynomial.legendre.legvander(grid, order)
+    vander = np.polynomial.legendre.legvander(grid, min(order, n_features - 1))
     basis, _ = np.linalg.qr(vander)
     if basis[0, 0] < 0:
         basis = -basis
     return basis.astype(dtype, copy=False)
+
+
+# How far a filter may reach on each side of a point, in spectrum lengths.
+# Beyond the spectrum it only sees its extension (see `mode`), but the
+# defaults must still run on the 2-wavelength spectra of scikit-learn's
+# checks; what matters is that kernels stay proportional to the data.
+_MAX_REACH_IN_SPECTRA = 4
+
+
+def _check_reach(reach, n_features, description, advice):
+    """Raise a ValueError if a filter reaches too far for the spectra.
+
+    ``reach`` is the number of wavelengths the filter spans on each side of
+    a point, ``description`` how it follows from the parameters.
+    """
+    limit = _MAX_REACH_IN_SPECTRA * n_features
+    if not reach <= limit:
+        shown = reach if isinstance(reach, Integral) else f"{reach:.6g}"
+        raise ValueError(
+            f"{description} = {shown}: the filter reaches that many "
+            "wavelengths on each side of a point, more than "
+            f"{_MAX_REACH_IN_SPECTRA} times the number of wavelengths, "
+            f"n_features={n_features} (at most {limit}). {advice}"
+        )

@@ -43,6 +43,25 @@ def test_detrend_with_fewer_wavelengths_than_terms_gives_zeros(n_features):
     assert_allclose(Detrend(order=2).fit_transform(X), 0.0, atol=1e-12)
 
 
+def test_detrend_of_huge_order_allocates_one_spectrum_of_terms(spectra):
+    # Before: a Vandermonde matrix of 60 x (10**9 + 1) values (480 GB).
+    X, _ = spectra
+    assert_allclose(Detrend(order=10**9).fit_transform(X), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_detrend_near_the_largest_float(spectra, dtype):
+    # Before: the sums of the polynomial coefficients overflowed to NaN.
+    X, _ = spectra
+    X = (X / X.max()).astype(dtype)
+    factor = dtype(0.95) * np.finfo(dtype).max
+    X_new = Detrend(order=2).fit_transform(X * factor)
+    expected = Detrend(order=2).fit_transform(X)
+    rtol = 1e-9 if dtype == np.float64 else 1e-3
+    assert X_new.dtype == dtype
+    assert_allclose(X_new / factor, expected, rtol=rtol, atol=rtol * 1e-2)
+
+
 def test_detrend_invalid_order_raises(spectra):
     X, _ = spectra
     with pytest.raises(ValueError, match="The 'order' parameter of Detrend"):

@@ -1,5 +1,7 @@
 """Scatter corrections checked against closed forms, np.polyfit and np.linalg.lstsq."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,7 @@ from skl_nirs.preprocessing import (
     RobustNormalVariate,
     StandardNormalVariate,
 )
+from skl_nirs.preprocessing._utils import FlatSpectrumWarning
 
 SCATTER = [
     StandardNormalVariate,
@@ -45,7 +48,8 @@ def test_snv_flat_spectrum_is_only_centred(spectra, value):
     X, _ = spectra
     X = X.copy()
     X[5] = value  # the mean of 60 copies of 0.1 is not exactly 0.1
-    X_new = StandardNormalVariate().fit_transform(X)
+    with pytest.warns(FlatSpectrumWarning, match=r"at rows \[5\]: they are set"):
+        X_new = StandardNormalVariate().fit_transform(X)
     assert np.all(np.isfinite(X_new))
     assert_allclose(X_new[5], 0.0, atol=1e-9 * max(1.0, abs(value)))
     others = np.delete(np.arange(X.shape[0]), 5)
@@ -86,7 +90,8 @@ def test_rnv_ignores_a_spike_that_moves_snv(spectra):
 )
 def test_rnv_zero_iqr_is_only_centred(row):
     X = np.array([row, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]])
-    X_new = RobustNormalVariate().fit_transform(X)
+    with pytest.warns(FlatSpectrumWarning, match="interquartile range zero"):
+        X_new = RobustNormalVariate().fit_transform(X)
     assert np.all(np.isfinite(X_new))
     assert_allclose(X_new[0], np.array(row) - np.median(row))
     assert_allclose(X_new[1], (X[1] - 4.0) / 3.0)
@@ -129,7 +134,8 @@ def test_msc_flat_spectrum_is_only_offset_corrected(spectra, value):
     X, _ = spectra
     msc = MultiplicativeScatterCorrection().fit(X)
     X_flat = np.vstack([np.full(X.shape[1], value), X[0]])
-    X_new = msc.transform(X_flat)
+    with pytest.warns(FlatSpectrumWarning, match="only offset-corrected"):
+        X_new = msc.transform(X_flat)
     # b = 1: x - a with a = mean(x) - mean(reference)
     assert np.all(np.isfinite(X_new))
     assert_allclose(X_new[0], msc.reference_.mean())
@@ -140,7 +146,8 @@ def test_msc_spectrum_orthogonal_to_reference_keeps_slope_one():
     reference = np.array([1.0, 2.0, 4.0, 3.0])
     x = np.array([1.0, -1.0, 1.0, -1.0])  # centred, and x . (reference - 2.5) = 0
     msc = MultiplicativeScatterCorrection(reference=reference).fit(reference[None])
-    assert_allclose(msc.transform(x[None])[0], x + 2.5)
+    with pytest.warns(FlatSpectrumWarning, match="uncorrelated with the reference"):
+        assert_allclose(msc.transform(x[None])[0], x + 2.5)
 
 
 def test_msc_reference_of_wrong_length_raises(spectra):
@@ -221,7 +228,8 @@ def test_emsc_removes_scatter_and_polynomial_baselines(spectra):
 def test_emsc_flat_spectrum_is_only_baseline_corrected(spectra):
     X, _ = spectra
     emsc = ExtendedMultiplicativeScatterCorrection(order=2).fit(X)
-    X_new = emsc.transform(np.full((2, X.shape[1]), 0.1))
+    with pytest.warns(FlatSpectrumWarning, match="only baseline-corrected"):
+        X_new = emsc.transform(np.full((2, X.shape[1]), 0.1))
     # b = 1: x - baseline, the baseline fitted to x - reference, so a flat
     # spectrum becomes the polynomial part of the reference.
     index = np.arange(X.shape[1])
@@ -276,3 +284,98 @@ def test_pandas_output_keeps_wavelength_names(spectra, Transformer):
     X_new = Transformer().set_output(transform="pandas").fit_transform(frame)
     assert list(X_new.columns) == columns
     assert_allclose(X_new.to_numpy(), Transformer().fit_transform(X))
+
+
+# Scale-invariant transformers give the same spectra at any scale (SNV, RNV)
+# or spectra scaled with the input (MSC, EMSC, whose reference scales too).
+SCALES_OUTPUT = {
+    StandardNormalVariate: False,
+    RobustNormalVariate: False,
+    MultiplicativeScatterCorrection: True,
+    ExtendedMultiplicativeScatterCorrection: True,
+}
+
+
+def _assert_scale_invariant(Transformer, X, factor, rtol):
+    expected = Transformer().fit_transform(X)
+    X_new = Transformer().fit_transform(X * factor)
+    if SCALES_OUTPUT[Transformer]:
+        X_new = X_new / factor
+    assert X_new.dtype == X.dtype
+    atol = rtol * np.abs(expected).max()
+    assert_allclose(X_new, expected, rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("Transformer", SCATTER)
+@pytest.mark.parametrize(
+    "dtype, factor, rtol",
+    [
+        (np.float64, 1e300, 1e-10),
+        (np.float64, 1e-300, 1e-10),
+        (np.float32, 1e35, 1e-4),
+        (np.float32, 1e-35, 1e-4),
+    ],
+)
+def test_extreme_magnitudes_give_the_result_at_magnitude_one(
+    spectra, Transformer, dtype, factor, rtol
+):
+    # Before: SNV gave zeros (x 1e300) or unscaled spectra (x 1e-300), MSC and
+    # EMSC called the reference constant. (RNV already passed at these scales.)
+    X, _ = spectra
+    _assert_scale_invariant(Transformer, X.astype(dtype), dtype(factor), rtol)
+
+
+@pytest.mark.parametrize("Transformer", SCATTER)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_spectra_spanning_the_whole_range_of_the_dtype(spectra, Transformer, dtype):
+    # Each spectrum mapped onto [-1, 1], then up to 0.95 times the largest
+    # float (less for MSC and EMSC if their output would not fit): sums,
+    # squares and differences such as x - median overflow.
+    X, _ = spectra
+    low, high = X.min(axis=1, keepdims=True), X.max(axis=1, keepdims=True)
+    X_unit = (2.0 * (X - low) / (high - low) - 1.0).astype(dtype)
+    largest = max(1.0, np.abs(Transformer().fit_transform(X_unit)).max())
+    if not SCALES_OUTPUT[Transformer]:
+        largest = 1.0
+    factor = dtype(0.95 / largest) * np.finfo(dtype).max
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    _assert_scale_invariant(Transformer, X_unit, factor, rtol)
+
+
+@pytest.mark.parametrize("Transformer", SCATTER)
+def test_dead_spectra_warn_once_naming_rows(spectra, Transformer):
+    X, _ = spectra
+    dead = [3, 7, 8, 12, 20, 31]
+    X_dead = X.copy()
+    X_dead[dead] = 1.0  # a detector dropout
+    transformer = Transformer().fit(X)
+    name = Transformer.__name__
+    with pytest.warns(
+        FlatSpectrumWarning,
+        match=(
+            rf"^6 of the 40 spectra passed to {name} have no spread \(.*\), "
+            r"at rows \[3, 7, 8, 12, 20, \.\.\.\]: .*detector dropout"
+        ),
+    ) as record:
+        X_new = transformer.transform(X_dead)
+    assert sum(issubclass(w.category, FlatSpectrumWarning) for w in record) == 1
+    assert np.all(np.isfinite(X_new))
+    if Transformer is StandardNormalVariate:
+        assert_array_equal(X_new[dead], 0.0)
+    assert_allclose(X_new[0], transformer.transform(X[:1])[0])
+
+
+@pytest.mark.parametrize("Transformer", SCATTER)
+def test_live_spectra_do_not_warn(spectra, Transformer):
+    X, _ = spectra
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FlatSpectrumWarning)
+        Transformer().fit_transform(X)
+        Transformer().fit_transform(X[:, ::-1] * 1e-300)
+
+
+def test_flat_spectrum_warning_points_at_the_callers_line(spectra):
+    X, _ = spectra
+    with pytest.warns(FlatSpectrumWarning) as record:
+        StandardNormalVariate().fit_transform(np.ones((2, 5)))
+    assert record[0].filename == __file__
