@@ -7,6 +7,7 @@ from scipy.ndimage import correlate1d
 from scipy.signal import savgol_filter
 
 from skl_nirs.preprocessing._base import _SpectraTransformer
+from skl_nirs.preprocessing._utils import _check_reach
 from skl_nirs.utils._compat import Interval, StrOptions
 
 
@@ -64,7 +65,10 @@ class SavitzkyGolay(_SpectraTransformer):
     -----
     All spectra are filtered in one call along the wavelength axis. The
     output has the width of the input. float32 input gives float32 output;
-    any other input is converted to float64.
+    any other input is converted to float64. In the modes other than
+    "interp", :term:`fit` raises a ``ValueError`` when half the window
+    (``window_length // 2``) exceeds 4 times the number of wavelengths, so
+    that memory and time stay proportional to the spectra.
 
     References
     ----------
@@ -112,6 +116,12 @@ class SavitzkyGolay(_SpectraTransformer):
                 "fits the edges on one whole window. Use a shorter window or "
                 "another mode."
             )
+        _check_reach(
+            self.window_length // 2,
+            X.shape[1],
+            f"window_length // 2 = {self.window_length} // 2",
+            "Use a shorter window.",
+        )
 
     def _transform(self, X):
         """Smooth or differentiate each spectrum."""
@@ -195,7 +205,10 @@ class NorrisWilliams(_SpectraTransformer):
     exactly as if the extended spectrum had been smoothed and differenced.
 
     The differences are not divided by the wavelength spacing, as in Norris's
-    original derivative.
+    original derivative. :term:`fit` raises a ``ValueError`` when the filter
+    reaches (``segment // 2 + gap``) more than 4 times the number of
+    wavelengths on each side of a point, so that memory and time stay
+    proportional to the spectra.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -237,6 +250,12 @@ class NorrisWilliams(_SpectraTransformer):
                 f"segment must be odd so that the moving average is centred, "
                 f"got segment={self.segment}."
             )
+        _check_reach(
+            self.segment // 2 + self.gap,
+            X.shape[1],
+            f"segment // 2 + gap = {self.segment} // 2 + {self.gap}",
+            "Use a smaller segment or gap.",
+        )
 
     def _transform(self, X):
         """Differentiate each spectrum."""

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 from scipy.ndimage import gaussian_filter1d
 
 from skl_nirs.preprocessing._base import _SpectraTransformer
+from skl_nirs.preprocessing._utils import _check_reach
 from skl_nirs.utils._compat import Interval, StrOptions
 
 
@@ -55,6 +56,12 @@ class GaussianFilter(_SpectraTransformer):
     output has the width of the input. float32 input gives float32 output;
     any other input is converted to float64.
 
+    The kernel spans ``sigma * truncate`` wavelengths on each side of a
+    point; :term:`fit` raises a ``ValueError`` when that exceeds 4 times the
+    number of wavelengths (beyond the spectrum the kernel only sees its
+    extension by `mode`), or when `order` is not less than the number of
+    wavelengths, so that memory and time stay proportional to the spectra.
+
     References
     ----------
     .. [1] A. P. Witkin, "Scale-space filtering: a new approach to
@@ -83,6 +90,22 @@ class GaussianFilter(_SpectraTransformer):
         self.order = order
         self.mode = mode
         self.truncate = truncate
+
+    def _fit(self, X):
+        """Check the kernel against the spectra."""
+        n_features = X.shape[1]
+        _check_reach(
+            self.sigma * self.truncate,
+            n_features,
+            f"sigma * truncate = {self.sigma:.6g} * {self.truncate:.6g}",
+            "Use a smaller sigma or truncate.",
+        )
+        if self.order >= n_features:
+            raise ValueError(
+                f"order={self.order} must be less than the number of "
+                f"wavelengths, n_features={n_features}: spectra sampled at "
+                f"{n_features} points have no derivative of that order."
+            )
 
     def _transform(self, X):
         """Smooth each spectrum."""

@@ -1,5 +1,7 @@
 """Derivatives checked against scipy.signal.savgol_filter and a padded loop."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,6 +88,22 @@ def test_savitzky_golay_invalid_parameters_raise(spectra, params, name):
         SavitzkyGolay(**params).fit(X)
 
 
+@pytest.mark.parametrize("mode", ["nearest", "mirror", "constant", "wrap"])
+def test_savitzky_golay_window_reaching_beyond_four_spectra_raises(spectra, mode):
+    # Before: window_length=10**9 + 1 allocated gigabytes of coefficients.
+    X, _ = spectra
+    message = (
+        r"window_length // 2 = 483 // 2 = 241: the filter reaches that many "
+        r"wavelengths on each side of a point, more than 4 times the number of "
+        r"wavelengths, n_features=60 \(at most 240\)\. Use a shorter window\."
+    )
+    with pytest.raises(ValueError, match=message):
+        SavitzkyGolay(window_length=483, mode=mode).fit(X)
+    with pytest.raises(ValueError, match="window_length // 2 = 1000000001 // 2"):
+        SavitzkyGolay(window_length=10**9 + 1, mode=mode).fit(X)
+    SavitzkyGolay(window_length=481, mode=mode).fit(X)
+
+
 _PAD_MODES = {
     "nearest": "edge",
     "reflect": "symmetric",
@@ -152,6 +170,31 @@ def test_norris_williams_even_segment_raises(spectra):
     X, _ = spectra
     with pytest.raises(ValueError, match="segment must be odd.*segment=4"):
         NorrisWilliams(segment=4).fit(X)
+
+
+@pytest.mark.parametrize(
+    "segment, gap, shown",
+    [
+        (5, 239, "5 // 2 + 239 = 241"),
+        (481, 1, "481 // 2 + 1 = 241"),
+        (10**9 + 1, 5, "1000000001 // 2 + 5 = 500000005"),
+        (5, 10**9, "5 // 2 + 1000000000 = 1000000002"),
+    ],
+)
+def test_norris_williams_reaching_beyond_four_spectra_raises(
+    spectra, segment, gap, shown
+):
+    # Before: segment or gap of 10**9 allocated gigabytes of weights.
+    X, _ = spectra
+    message = (
+        rf"segment // 2 \+ gap = {re.escape(shown)}: the filter reaches that "
+        r"many wavelengths on each side of a point, more than 4 times the "
+        r"number of wavelengths, n_features=60 \(at most 240\)\. Use a smaller "
+        r"segment or gap\."
+    )
+    with pytest.raises(ValueError, match=message):
+        NorrisWilliams(segment=segment, gap=gap).fit(X)
+    NorrisWilliams(segment=5, gap=238).fit(X)
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,45 @@ def test_invalid_parameters_raise(spectra, params, name):
         GaussianFilter(**params).fit(X)
 
 
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(sigma=1.0, truncate=1e9), r"sigma \* truncate = 1 \* 1e\+09 = 1e\+09"),
+        (dict(sigma=1e9), r"sigma \* truncate = 1e\+09 \* 4 = 4e\+09"),
+        (dict(sigma=1e300, truncate=1e300), r"= inf"),
+        (dict(sigma=60.25, truncate=4.0), r"sigma \* truncate = 60.25 \* 4 = 241"),
+    ],
+)
+def test_kernel_reaching_beyond_four_spectra_raises(spectra, params, message):
+    # Before: sigma=1, truncate=1e9 built a 15 GiB kernel and was killed.
+    X, _ = spectra
+    message += (
+        r": the filter reaches that many wavelengths on each side of a point, "
+        r"more than 4 times the number of wavelengths, n_features=60 "
+        r"\(at most 240\)\. Use a smaller sigma or truncate\."
+    )
+    with pytest.raises(ValueError, match=message):
+        GaussianFilter(**params).fit(X)
+
+
+def test_kernel_reaching_four_spectra_works(spectra):
+    X, _ = spectra
+    X_new = GaussianFilter(sigma=60.0, truncate=4.0).fit_transform(X)
+    expected = gaussian_filter1d(X, 60.0, axis=1, truncate=4.0)
+    assert_allclose(X_new, expected)
+
+
+def test_derivative_order_not_below_number_of_wavelengths_raises(spectra):
+    # Before: order=10**5 built a (10**5 + 1)**2 matrix (80 GB).
+    X, _ = spectra
+    with pytest.raises(
+        ValueError,
+        match=r"order=60 must be less than the number of wavelengths, n_features=60",
+    ):
+        GaussianFilter(order=60).fit(X)
+    GaussianFilter(order=59, sigma=0.5, truncate=120.0).fit(X)
+
+
 def test_float32_is_preserved(spectra):
     X, _ = spectra
     X_new = GaussianFilter(sigma=2.0).fit_transform(X.astype(np.float32))
