@@ -566,7 +566,7 @@ class _Dispatch:
     def run(self):
         plan = self.plan
         if plan["dispatch"] == "caller":
-            self._in_caller_thread()
+            self._all_in_caller()
         elif plan["dispatch"] != "auto":
             plan["reason"] = f"forced: {plan['dispatch']}"
             self._in_pool(_pool_kind(plan))
@@ -589,7 +589,7 @@ class _Dispatch:
         self.plan[tasks] += 1
         self.plan[seconds] += result.seconds
 
-    def _in_caller_thread(self):
+    def _all_in_caller(self):
         share = self.plan["inner_n_jobs"]
         while (index := self.tasks.pop()) is not None:
             result = _run_task(self.func, self.arg_tuples[index], index, share)
@@ -603,15 +603,15 @@ class _Dispatch:
         caller.daemon = True  # an interrupted fit does not wait for its task
         caller.start()
         poll = max(0.01, _pool_cost(kind, 1, 0) / 50)
-        decision = None
+        pool = False
         try:
             with self.cond:
                 while not self.caller_error and (self.running or self.tasks.pending):
-                    decision = self._worth_a_pool(kind)
-                    if decision is not None:
+                    pool = self._worth_a_pool(kind)
+                    if pool:
                         break
                     self.cond.wait(poll)
-            if decision is not None and not self.caller_error:
+            if pool and not self.caller_error:
                 self._in_pool(kind)
         finally:
             with self.cond:
@@ -620,7 +620,7 @@ class _Dispatch:
             caller.join()
         if self.caller_error is not None:
             raise self.caller_error
-        if decision is None:
+        if not pool:
             self.plan["reason"] = self._cheap_reason(kind)
 
     def _caller_loop(self, config):
@@ -651,7 +651,7 @@ class _Dispatch:
         return self.marker_dir is not None and bool(os.listdir(self.marker_dir))
 
     def _worth_a_pool(self, kind):
-        """The decision to start the pool (True), or None; call under ``self.cond``.
+        """Whether to start the pool now; call under ``self.cond``.
 
         A task running in the caller is assumed to take at least twice what it
         has taken so far, and tasks of unmeasured groups as long per unit of
@@ -659,7 +659,7 @@ class _Dispatch:
         """
         pending = self.tasks.pending
         if not pending:
-            return None
+            return False
         rates = self.tasks.running_rates()
         floor = max(rates.values(), default=0.0)
         left_in_caller = 0.0
@@ -679,7 +679,7 @@ class _Dispatch:
             cost + max((left - in_caller_meanwhile) / n_workers, max(estimates)),
         )
         if left_in_caller + left <= with_pool:
-            return None
+            return False
         self.plan["estimate"], self.plan["pool_cost"] = left, cost
         self.plan["reason"] = (
             f"costly work: {len(pending)} tasks estimated at {left:.2f} s after "
