@@ -45,6 +45,11 @@ from skl_nirs.utils._parallel import (
     format_plan,
 )
 from skl_nirs.utils._versioning import VersionedPickleMixin
+from skl_nirs.utils._wavelengths import (
+    check_wavelengths,
+    column_wavelengths,
+    record_wavelengths,
+)
 
 _PREDICTOR_TYPES = ("regressor", "classifier")
 _ROUTER_NAMES = frozenset({"self", "method_mapping"})  # MetadataRouter.add's own
@@ -341,6 +346,11 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
+    wavelengths_ : ndarray of shape (`n_features_in_`,)
+        The wavelengths the column names of ``X`` gave in ``fit`` (numbers, or
+        numbers written as strings); checked by ``transform`` and ``predict``.
+        Defined only when every column name is a wavelength.
+
     See Also
     --------
     make_branches : Name branches automatically.
@@ -581,6 +591,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         assert_all_finite(
             X, allow_nan=get_tags(self).input_tags.allow_nan, input_name="X"
         )
+        if reset:
+            record_wavelengths(self, column_wavelengths(X))
+        else:
+            check_wavelengths(self, X)
         validate_data(self, X, skip_check_array=True, reset=reset)
         return X
 

@@ -881,3 +881,19 @@ def test_sample_weight_none_is_no_weight(spectra):
     X, y = spectra
     union = ParallelBranches([("pca", PCA(2))])
     assert_allclose(union.fit_transform(X, sample_weight=None), PCA(2).fit_transform(X))
+
+
+def test_wavelengths_named_by_numbers_are_checked_at_predict(spectra):
+    pd = pytest.importorskip("pandas")
+    X, y = spectra
+    frame = pd.DataFrame(X, columns=np.linspace(1000.0, 1118.0, 60))
+    stack = ParallelBranches(
+        [("pls", PLSRegression(n_components=3))], final_estimator=Ridge(), cv=3
+    ).fit(frame, y)
+    assert_array_equal(stack.wavelengths_, frame.columns.to_numpy())
+    assert_allclose(stack.predict(frame), stack.predict(X))  # arrays: by position
+    with pytest.raises(ValueError, match="in another order"):
+        stack.predict(frame[frame.columns[::-1]])
+    shifted = frame.set_axis(frame.columns + 2.0, axis=1)
+    with pytest.raises(ValueError, match="wavelengths"):
+        stack.predict(shifted)
