@@ -236,8 +236,11 @@ class _TaskResult(NamedTuple):
     pid: int
 
 
-def _run_task(func, args, index, share, marker_dir=None, caller_pid=None):
+def _run_task(func, index, share, marker_dir, caller_pid, *args):
     """Run ``func(*args)`` granted ``share`` cores; time it.
+
+    The arguments come last and flat, so that joblib's Dask backend sends a
+    large array once per worker, not with every task.
 
     In a worker process, a file named ``index`` in ``marker_dir`` tells the
     caller the task started (to name the task that killed its worker), and a
@@ -589,10 +592,13 @@ class _Dispatch:
         self.plan[tasks] += 1
         self.plan[seconds] += result.seconds
 
+    def _run_here(self, index, share):
+        return _run_task(self.func, index, share, None, None, *self.arg_tuples[index])
+
     def _all_in_caller(self):
         share = self.plan["inner_n_jobs"]
         while (index := self.tasks.pop()) is not None:
-            result = _run_task(self.func, self.arg_tuples[index], index, share)
+            result = self._run_here(index, share)
             self._record(result, in_caller=True)
 
     # -- auto: the caller measures, then a pool takes the rest if it pays ---------
@@ -636,7 +642,7 @@ class _Dispatch:
                         return
                     self.running = (index, time.perf_counter())
                 try:
-                    result = _run_task(self.func, self.arg_tuples[index], index, share)
+                    result = self._run_here(index, share)
                 except BaseException as exc:
                     with self.cond:
                         self.caller_error, self.running = exc, None
@@ -726,8 +732,10 @@ class _Dispatch:
                 if index is None:
                     return
                 self.dispatched.add(index)
-            args = (self.func, self.arg_tuples[index], index, share)
-            yield delayed(_run_task)(*args, self.marker_dir, os.getpid())
+            marks = self.marker_dir, os.getpid()
+            yield delayed(_run_task)(
+                self.func, index, share, *marks, *self.arg_tuples[index]
+            )
 
     def _consume(self, kind):
         start = time.perf_counter()
@@ -778,7 +786,9 @@ class _Dispatch:
         culprits = []
         share = self.plan["inner_n_jobs"]
         for index in suspects:
-            task = delayed(_run_task)(self.func, self.arg_tuples[index], index, share)
+            task = delayed(_run_task)(
+                self.func, index, share, None, None, *self.arg_tuples[index]
+            )
             try:
                 (result,) = Parallel(n_jobs=self.plan["n_workers"])([task])
             except Exception as exc:
