@@ -7,9 +7,10 @@ import warnings
 from collections import Counter
 from contextlib import nullcontext
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import TransformerMixin, clone, is_classifier
+from sklearn.base import TransformerMixin, clone, is_classifier, is_regressor
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import check_cv
@@ -161,11 +162,9 @@ def _all_classes(name, output, classes, n_classes, method):
 
 
 def _is_text(y):
-    """Whether ``y`` holds labels that are not numbers (strings, or objects
-    that do not convert to floats)."""
-    if y.dtype.kind in "USa":
-        return True
-    if y.dtype.kind != "O":
+    """Whether ``y`` holds labels that are not numbers (strings or objects that
+    do not convert to floats)."""
+    if y.dtype.kind not in "OUS":
         return False
     try:
         y.astype(np.float64)
@@ -184,6 +183,25 @@ def _prediction_block(output, method):
     if method == "predict_proba" and output.shape[1] == 2:
         return output[:, 1:]
     return output
+
+
+class _Targets(NamedTuple):
+    """The targets of one fit (see ``ParallelBranches._targets``)."""
+
+    classes: object  # what classifier branches learn (and cv stratifies on)
+    values: object  # what regressor branches learn
+    final: object  # what the final estimator learns
+    dummies: bool = False  # whether ``values`` is the dummy matrix of the classes
+
+
+def _first_text(y):
+    """The first value of ``y`` that is not a number, as a str."""
+    for value in np.ravel(y):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return str(value)
+    return str(np.ravel(y)[0])
 
 
 class _LabelCodes:
@@ -207,6 +225,17 @@ class _LabelCodes:
 
     def transform(self, y):
         return self._by_column("transform", y)
+
+    def dummies(self, codes):
+        """One 0/1 column per class (of each output); one column for two classes."""
+        columns = codes.T if self.multi_output else [codes]
+        blocks = []
+        for column, encoder in zip(columns, self.encoders):
+            dummy = np.eye(len(encoder.classes_))[column]
+            blocks.append(dummy[:, 1:] if dummy.shape[1] == 2 else dummy)
+        if self.multi_output:
+            return np.hstack(blocks)
+        return blocks[0].ravel() if blocks[0].shape[1] == 1 else blocks[0]
 
     def inverse_transform(self, codes):
         return self._by_column("inverse_transform", codes)
@@ -282,8 +311,12 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         (one per output for multi-output targets). Classifier branches learn the
         labels encoded as ``0 .. n_classes - 1`` (per output; as in
         :class:`~sklearn.ensemble.StackingClassifier`), so that ``"predict"``
-        gives numbers whatever the labels; regressor branches learn those codes
-        too in the classifier role, or when the labels are not numbers (PLS-DA).
+        gives numbers whatever the labels. Regressor branches that learn class
+        labels (in the classifier role, or text labels next to a classifier
+        branch) learn their dummy matrix, one 0/1 column per class (one column
+        for two classes), as PLS-DA does, and output one column per class: codes
+        would invent an order between the classes. Otherwise ``y`` must be
+        numeric (numbers written as text are read as numbers).
 
     branch_weights : dict of str to float, default=None
         Multiplicative weight of each branch's output, by branch name (missing
@@ -720,42 +753,19 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             )
         for attr in ("_label_encoder", "classes_"):  # from an earlier fit
             self.__dict__.pop(attr, None)
-        if role == "classifier":
-            check_classification_targets(y)
-        if y is not None:
-            y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        classifiers = [n for n, e in estimators if is_classifier(e)]
-        if classifiers and role != "classifier":
-            try:
-                check_classification_targets(y)
-            except ValueError as exc:
-                raise ValueError(
-                    f"Branches {classifiers} are classifiers: {exc}"
-                ) from None
-        y_classes = y  # what classifier branches learn
-        text_labels = y is not None and _is_text(y)
-        if role == "classifier" or (
-            y is not None and (classifiers or (has_predictors and text_labels))
-        ):
-            # Classifier branches learn encoded labels, so that their predictions
-            # are numbers whatever the labels (as in StackingClassifier); so does
-            # everything else in the classifier role, or when the labels are not
-            # numbers (PLS-DA: a regressor learns the codes).
-            self._label_encoder = _LabelCodes(y)
-            y_classes = self._label_encoder.transform(y)
-            if role == "classifier":
-                self.classes_ = self._label_encoder.classes_
-            if role == "classifier" or text_labels:
-                y = y_classes
+        targets = self._targets(y, role, estimators)
+        y = targets.final
+        self._regressors_learn_classes = targets.dummies
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
 
         splits = []
         if has_predictors and need_output:
-            splits = self._splits(X, y, routed.cv.split if "cv" in routed else {})
+            split_params = routed.cv.split if "cv" in routed else {}
+            splits = self._splits(X, targets.classes, split_params)
         tasks, owners = [], []
         for name, estimator in estimators:
             method = self.stack_method_[name]
-            y_branch = y_classes if is_classifier(estimator) else y
+            y_branch = targets.classes if is_classifier(estimator) else targets.values
             params = routed[name].fit
             if method != "transform":
                 for train, test in splits:
@@ -798,6 +808,70 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             with capped_n_jobs(self.final_estimator_, _caller_share(runner.plan)):
                 self.final_estimator_.fit(X_out, y, **routed.final_estimator.fit)
         return X_out
+
+    def _targets(self, y, role, estimators):
+        """What classifier branches, regressor branches and the final estimator
+        learn.
+
+        Classifier branches learn the labels encoded as ``0 .. n_classes - 1``,
+        so that their predictions are numbers whatever the labels (as in
+        StackingClassifier), and so does a final classifier. Regressor branches
+        that learn class labels -- in the classifier role, or text labels for a
+        classifier branch -- learn their dummy (one-hot) matrix, as PLS-DA is
+        defined: codes would invent an order between the classes.
+        """
+        if y is None:
+            return _Targets(None, None, None)
+        classifiers = [n for n, e in estimators if is_classifier(e)]
+        if role == "classifier":
+            check_classification_targets(y)
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
+        if classifiers and role != "classifier":
+            try:
+                check_classification_targets(y)
+            except ValueError as exc:
+                raise ValueError(
+                    f"Branches {classifiers} are classifiers: {exc}"
+                ) from None
+        text = _is_text(y)
+        if text and role != "classifier" and not classifiers:
+            raise ValueError(
+                f"y holds values that are not numbers, such as {_first_text(y)!r}: "
+                "ParallelBranches without a classifier as final_estimator or "
+                "branch needs a numeric y. For class labels use a classifier "
+                "(e.g. PLSDiscriminantAnalysis for PLS-DA)."
+            )
+        if role == "regressor" and text:
+            raise ValueError(
+                f"y holds values that are not numbers, such as {_first_text(y)!r}: "
+                f"the final_estimator {type(self.final_estimator).__name__} is a "
+                "regressor and needs a numeric y."
+            )
+        if not text and role != "classifier" and y.dtype.kind in "OUS":
+            y = y.astype(np.float64)  # numbers written as text: "12.5"
+        if role != "classifier" and not classifiers:
+            return _Targets(y, y, y)
+        self._label_encoder = _LabelCodes(y)
+        codes = self._label_encoder.transform(y)
+        if role == "classifier":
+            self.classes_ = self._label_encoder.classes_
+        if role != "classifier" and not text:
+            return _Targets(codes, y, y)
+        dummies = self._label_encoder.dummies(codes)
+        single = [
+            name
+            for name, est in estimators
+            if is_regressor(est) and not get_tags(est).target_tags.multi_output
+        ]
+        if dummies.ndim == 2 and single:
+            raise ValueError(
+                f"Branches {single} are regressors of one output: they cannot "
+                f"learn the class labels as PLS-DA does, one 0/1 column per class "
+                f"({dummies.shape[1]} columns). Use a classifier, or wrap them in "
+                "sklearn.multioutput.MultiOutputRegressor."
+            )
+        final = codes if role == "classifier" else y
+        return _Targets(codes, dummies, final, dummies=True)
 
     def _splits(self, X, y, split_params):
         classifier = self._role() == "classifier" or any(
@@ -917,7 +991,10 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             and classes.ndim == 1
             and width in (len(classes), len(classes) - 1)  # binary: one kept
         )
-        if method == "predict" or not one_per_class:
+        dummies = method == "predict" and self._regressors_learn_classes
+        if not one_per_class or (
+            method == "predict" and not (dummies and not is_classifier(estimator))
+        ):
             if width == 1:
                 return [method]
             return [f"{method}{i}" for i in range(width)]

@@ -30,10 +30,12 @@ from sklearn.model_selection import (
 )
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
 from sklearn.utils import estimator_html_repr
 
 import skl_nirs
 from skl_nirs.compose import ParallelBranches, make_branch_grid, make_branches
+from skl_nirs.preprocessing import StandardNormalVariate
 
 
 def _stack(**params):
@@ -751,16 +753,60 @@ def test_score_counts_unseen_labels_as_errors(spectra):
     assert ours.score(X, test) == theirs.score(X, test) < 1
 
 
-def test_regressor_branches_learn_codes_of_text_labels(spectra):
+def test_a_target_that_is_not_numeric_needs_a_classifier(spectra):
     X, y = spectra
     labels = np.where(y > np.median(y), "high", "low")
-    cv = KFold(3)
-    plsda = ParallelBranches([("pls", PLSRegression(2))], cv=cv)
-    codes = (labels == "low").astype(float)
+    with pytest.raises(ValueError, match="such as 'high': ParallelBranches without"):
+        ParallelBranches([("pls", PLSRegression(2))], cv=3).fit(X, labels)
+    stored = np.round(100 + 144 * y, 1).astype(str).astype(object)  # from a file
+    stored[5] = "n/a"
+    stack = ParallelBranches([("r", Ridge())], final_estimator=Ridge(), cv=3)
+    with pytest.raises(ValueError, match="such as 'n/a'"):
+        stack.fit(X, stored)
+    stored[5] = "120.5"  # numbers written as text are numbers
+    theirs = StackingRegressor([("r", Ridge())], final_estimator=Ridge(), cv=3)
     assert_allclose(
-        plsda.fit_transform(X, labels).ravel(),
-        cross_val_predict(PLSRegression(2), X, codes, cv=cv).ravel(),
+        stack.fit(X, stored).predict(X),
+        theirs.fit(X, stored.astype(float)).predict(X),
     )
+
+
+def _plsda_accuracy(X, labels):
+    from sklearn.model_selection import StratifiedKFold
+
+    stack = ParallelBranches(
+        [("pls", make_pipeline(StandardNormalVariate(), PLSRegression(2)))],
+        final_estimator=LogisticRegression(max_iter=1000),
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+    )
+    return cross_val_score(stack, X, labels, cv=KFold(5, shuffle=True, random_state=1))
+
+
+def test_regressor_branches_learn_the_dummy_matrix_of_class_labels():
+    from skl_nirs.datasets import make_nirs_classification
+
+    X, y, _ = make_nirs_classification(
+        n_samples=300, n_classes=4, class_sep=0.5, random_state=0
+    )
+    names = np.array(["a", "b", "c", "d"])
+    reference = _plsda_accuracy(X, names[y])
+    for order in ([3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]):  # renamed classes
+        assert_allclose(_plsda_accuracy(X, names[order][y]), reference)
+    # out of fold, the branch is a PLS on one 0/1 column per class
+    cv = KFold(3)
+    union = ParallelBranches(
+        [("pls", PLSRegression(2)), ("lr", LogisticRegression(max_iter=1000))], cv=cv
+    )
+    out = union.fit_transform(X, names[y])
+    dummies = np.eye(4)[y]
+    assert_allclose(out[:, :4], cross_val_predict(PLSRegression(2), X, dummies, cv=cv))
+    assert list(union.get_feature_names_out()[:4]) == [
+        f"pls__predict_{c}" for c in names
+    ]
+    with pytest.raises(ValueError, match=r"Branches \['svr'\] are regressors of one"):
+        ParallelBranches(
+            [("svr", SVR())], final_estimator=LogisticRegression(), cv=3
+        ).fit(X, y)
 
 
 def test_branches_share_the_cpu_budget_when_transforming(spectra, force_workers):
