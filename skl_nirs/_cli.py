@@ -677,14 +677,13 @@ def _report_figure(path, *, X, y, wavelengths, task, rows, search, cv, scores, t
     """
     from matplotlib.figure import Figure
     from sklearn.base import clone
-    from sklearn.metrics import ConfusionMatrixDisplay
+    from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay
     from sklearn.model_selection import cross_val_predict
 
     from skl_nirs.plotting import (
-        plot_leaderboard,
-        plot_predictions,
-        plot_search_history,
-        plot_spectra,
+        BranchComparisonDisplay,
+        SearchHistoryDisplay,
+        SpectraDisplay,
     )
 
     metric, _ = _metric(task)
@@ -692,41 +691,43 @@ def _report_figure(path, *, X, y, wavelengths, task, rows, search, cv, scores, t
     grid = figure.add_gridspec(2, 3)
     best = search.best_estimator_
     if _no_preprocessing(best[:-1]):
-        spectra_axes = [figure.add_subplot(grid[0, :2])]
-        plot_spectra(X, wavelengths, ax=spectra_axes[0])
-        spectra_axes[0].set_title("Spectra (preprocessing: none)")
+        ax = figure.add_subplot(grid[0, :2])
+        SpectraDisplay.from_spectra(
+            X, wavelengths, unit="nm", title="Spectra (preprocessing: none)", ax=ax
+        )
     else:
-        spectra_axes = [figure.add_subplot(grid[0, 0]), figure.add_subplot(grid[0, 1])]
-        plot_spectra(X, wavelengths, transformer=best[:-1], ax=spectra_axes)
-    for ax in spectra_axes:
-        if ax.get_xlabel() == "Wavelength":
-            ax.set_xlabel("Wavelength (nm)")
+        ax = figure.add_subplot(grid[0, 0])
+        SpectraDisplay.from_spectra(X, wavelengths, unit="nm", title="Spectra", ax=ax)
+        SpectraDisplay.from_estimator(
+            best[:-1], X, wavelengths, unit="nm", ax=figure.add_subplot(grid[0, 1])
+        )
     predictions_ax = figure.add_subplot(grid[0, 2])
     leaderboard_ax = figure.add_subplot(grid[1, :2])
     history_ax = figure.add_subplot(grid[1, 2])
 
     y_pred = cross_val_predict(clone(best), X, y, cv=cv)
     if task == "regression":
-        plot_predictions(y, y_pred, ax=predictions_ax)
+        PredictionErrorDisplay.from_predictions(
+            y, np.ravel(y_pred), kind="actual_vs_predicted", ax=predictions_ax
+        )
     else:
         ConfusionMatrixDisplay.from_predictions(
             y, y_pred, ax=predictions_ax, colorbar=False
         )
-    # the scores of stdout (means over the folds), not plot_predictions' pooled
-    # RMSE of all out-of-fold predictions, which differs a little
+    # the scores of stdout (means over the folds), not the pooled RMSE of all
+    # out-of-fold predictions, which differs a little
     predictions_ax.set_title(
         f"Tuned model, out-of-fold predictions\n{scores}, mean over folds"
     )
-    plot_leaderboard(
+    BranchComparisonDisplay(
         [row["branch"] for row in rows],
         [row["score"] for row in rows],
-        [row["fold_sd"] for row in rows],
-        ax=leaderboard_ax,
-        xlabel=f"{metric} (± sd over folds)",
-    )
+        errors=[row["fold_sd"] for row in rows],
+        score_name=f"{metric} (± sd over folds)",
+    ).plot(ax=leaderboard_ax)
     leaderboard_ax.set_title("Branches, before tuning")
-    plot_search_history(
-        search, negate=task == "regression", ylabel=metric, ax=history_ax
+    SearchHistoryDisplay.from_estimator(
+        search, negate_score=task == "regression", score_name=metric, ax=history_ax
     )
     if task == "regression":  # errors of poor candidates dwarf the good ones
         _log_axis_in_plain_numbers(history_ax)

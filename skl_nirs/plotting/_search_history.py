@@ -1,46 +1,48 @@
-"""Plot the score of each trial of a search."""
+"""The score of each trial of a search, and the best so far: a Display."""
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from skl_nirs.model_selection._optuna_search import _OBJECTIVE
-from skl_nirs.plotting._utils import _get_axes
+from skl_nirs.plotting._utils import _get_axes, _score_name, _search_metric
 
 
-def _study(search_or_study):
-    if hasattr(search_or_study, "get_trials"):
-        return search_or_study
-    check_is_fitted(search_or_study, "study_")
-    return search_or_study.study_
+class SearchHistoryDisplay:
+    """The score of every trial of a search and the best score so far.
 
-
-def plot_search_history(search_or_study, *, negate=False, ylabel=None, ax=None):
-    """Plot the score of every completed trial and the best score so far.
+    Build it with :meth:`from_estimator` from a fitted
+    :class:`~skl_nirs.model_selection.OptunaSearchCV` (or any scikit-learn
+    search: its candidates are its trials). All parameters are stored as
+    attributes.
 
     Parameters
     ----------
-    search_or_study : OptunaSearchCV or optuna.Study
-        A fitted :class:`~skl_nirs.model_selection.OptunaSearchCV` (its
-        ``study_`` is plotted) or a single-objective Optuna study.
+    trial_numbers : ndarray of shape (n_trials,)
+        Number of each trial, in the order they were run.
 
-    negate : bool, default=False
-        Plot minus the score: an error again, for a score such as
-        ``"neg_root_mean_squared_error"``.
+    scores : ndarray of shape (n_trials,)
+        Mean cross-validated score of each trial; greater is better, as for
+        every scikit-learn score. NaN for a failed trial (not drawn).
 
-    ylabel : str, default=None
-        Label of the score axis; None names the metric the search optimised.
+    score_name : str, default=None
+        Label of the score axis; None writes "Score".
 
-    ax : matplotlib Axes, default=None
-        Where to draw; None creates a new figure.
+    Attributes
+    ----------
+    scatter_ : matplotlib PathCollection
+        One point per trial.
 
-    Returns
-    -------
-    ax : matplotlib Axes
-        The Axes drawn on: one point per completed trial (``ax.collections[0]``)
-        and a step line of the best score so far (``ax.lines[0]``).
+    line_ : matplotlib Line2D
+        The best score so far, as steps.
+
+    ax_ : matplotlib Axes
+        The Axes drawn on.
+
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
 
     See Also
     --------
+    BranchComparisonDisplay : One bar per branch or candidate.
     optuna.visualization.matplotlib.plot_optimization_history : Optuna's own.
 
     Examples
@@ -50,36 +52,126 @@ def plot_search_history(search_or_study, *, negate=False, ylabel=None, ax=None):
     >>> from sklearn.linear_model import Ridge
     >>> from skl_nirs.datasets import make_nirs_regression
     >>> from skl_nirs.model_selection import OptunaSearchCV
-    >>> from skl_nirs.plotting import plot_search_history
+    >>> from skl_nirs.plotting import SearchHistoryDisplay
     >>> X, y, _ = make_nirs_regression(n_samples=60, random_state=0)
     >>> search = OptunaSearchCV(
     ...     Ridge(), {"alpha": ("float_log", 1e-6, 1.0)}, n_trials=6, cv=3,
     ...     scoring="neg_root_mean_squared_error", random_state=0).fit(X, y)
-    >>> ax = plot_search_history(search, negate=True, ylabel="CV RMSE")
-    >>> len(ax.collections[0].get_offsets()), ax.get_xlabel()
-    (6, 'Trial')
+    >>> display = SearchHistoryDisplay.from_estimator(search, negate_score=True)
+    >>> len(display.scatter_.get_offsets()), display.ax_.get_ylabel()
+    (6, 'Root mean squared error')
     """
-    from optuna.study import StudyDirection
-    from optuna.trial import TrialState
 
-    study = _study(search_or_study)
-    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    if not trials:
-        raise ValueError("The study has no completed trial to plot.")
-    numbers = np.asarray([trial.number for trial in trials])
-    values = np.asarray([trial.value for trial in trials], dtype=np.float64)
-    if study.direction == StudyDirection.MINIMIZE:
-        best = np.minimum.accumulate(values)
-    else:
-        best = np.maximum.accumulate(values)
-    sign = -1.0 if negate else 1.0
-    if ylabel is None:
-        metric = study.user_attrs.get(_OBJECTIVE, "score")
-        ylabel = f"-{metric}" if negate else metric
-    ax = _get_axes(ax)
-    ax.scatter(numbers, sign * values, s=18, alpha=0.7, label="Trial", zorder=3)
-    ax.step(numbers, sign * best, where="post", color="C1", label="Best so far")
-    ax.set_xlabel("Trial")
-    ax.set_ylabel(ylabel)
-    ax.legend(loc="best")
-    return ax
+    def __init__(self, trial_numbers, scores, *, score_name=None):
+        self.trial_numbers = trial_numbers
+        self.scores = scores
+        self.score_name = score_name
+
+    def plot(
+        self,
+        ax=None,
+        *,
+        negate_score=False,
+        score_name=None,
+        scatter_kwargs=None,
+        line_kwargs=None,
+    ):
+        """Draw the trials and the best score so far.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; None creates a new figure.
+
+        negate_score : bool, default=False
+            Draw minus the scores: errors again, for scores such as
+            ``"neg_root_mean_squared_error"``.
+
+        score_name : str, default=None
+            Label of the score axis; None uses the ``score_name`` attribute.
+
+        scatter_kwargs : dict, default=None
+            Keyword arguments of :meth:`matplotlib.axes.Axes.scatter`.
+
+        line_kwargs : dict, default=None
+            Keyword arguments of :meth:`matplotlib.axes.Axes.step`.
+
+        Returns
+        -------
+        display : SearchHistoryDisplay
+            ``self``, with ``scatter_``, ``line_``, ``ax_`` and ``figure_``.
+        """
+        ax, figure = _get_axes(ax)
+        numbers = np.asarray(self.trial_numbers)
+        scores = np.asarray(self.scores, dtype=np.float64)
+        if numbers.shape != scores.shape:
+            raise ValueError(
+                f"trial_numbers and scores have different lengths: "
+                f"{numbers.shape[0]} and {scores.shape[0]}."
+            )
+        best = np.fmax.accumulate(scores)  # failed (NaN) trials are skipped
+        sign = -1.0 if negate_score else 1.0
+        scatter = {"s": 18, "alpha": 0.7, "label": "Trial", "zorder": 3}
+        line = {"where": "post", "color": "C1", "label": "Best so far"}
+        self.scatter_ = ax.scatter(
+            numbers, sign * scores, **{**scatter, **(scatter_kwargs or {})}
+        )
+        (self.line_,) = ax.step(numbers, sign * best, **{**line, **(line_kwargs or {})})
+        if score_name is None:
+            score_name = self.score_name or _score_name(None, negate_score)
+        ax.set_xlabel("Trial")
+        ax.set_ylabel(score_name)
+        ax.legend(loc="best")
+        self.ax_, self.figure_ = ax, figure
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        *,
+        negate_score=False,
+        score_name=None,
+        ax=None,
+        scatter_kwargs=None,
+        line_kwargs=None,
+    ):
+        """Plot the history of a fitted search.
+
+        The trials are the rows of ``cv_results_`` (the metric the search
+        ranks by), numbered by ``trials_`` for an ``OptunaSearchCV``: pruned
+        trials, and candidates the sampler proposed again, are left out, as in
+        ``cv_results_``.
+
+        Parameters
+        ----------
+        estimator : fitted OptunaSearchCV or other scikit-learn search
+            The search.
+
+        negate_score, score_name, ax, scatter_kwargs, line_kwargs
+            As in :meth:`plot`; ``score_name`` None names the search's
+            ``scoring``.
+
+        Returns
+        -------
+        display : SearchHistoryDisplay
+        """
+        check_is_fitted(estimator, "cv_results_")
+        key, scoring = _search_metric(estimator)
+        scores = np.asarray(estimator.cv_results_[f"mean_test_{key}"], dtype=float)
+        trials = getattr(estimator, "trials_", None)
+        if trials is None:
+            numbers = np.arange(scores.shape[0])
+        else:
+            numbers = np.asarray([trial.number for trial in trials])
+            order = np.argsort(numbers, kind="stable")  # batches may end unordered
+            numbers, scores = numbers[order], scores[order]
+        if score_name is None:
+            score_name = _score_name(scoring, negate_score)
+        display = cls(numbers, scores, score_name=score_name)
+        return display.plot(
+            ax,
+            negate_score=negate_score,
+            scatter_kwargs=scatter_kwargs,
+            line_kwargs=line_kwargs,
+        )

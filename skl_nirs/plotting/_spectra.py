@@ -1,11 +1,14 @@
-"""Plot spectra, before and after preprocessing."""
+"""Spectra, before and after preprocessing, as a Display."""
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skl_nirs.plotting._utils import _get_axes
+from skl_nirs.plotting._utils import _describe, _get_axes
+
+_WAVENUMBER_UNITS = ("cm-1", "cm^-1", "cm⁻¹", "1/cm")
+_MAX_CLASSES = 10  # more numeric classes than this are coloured as a continuum
 
 
 def _numbers(names):
@@ -16,138 +19,288 @@ def _numbers(names):
         return None
 
 
-def _x_axis(X, wavelengths, n_features):
-    """The x values of the spectra and their axis label."""
+def _check_spectra(X, wavelengths):
+    """``(spectra, wavelengths)``: X as floats and its wavelengths or None."""
+    spectra = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
     if wavelengths is None and hasattr(X, "columns"):
         wavelengths = _numbers(X.columns)
-    if wavelengths is None:
-        return np.arange(n_features), "Wavelength index"
-    wavelengths = np.asarray(wavelengths, dtype=np.float64).ravel()
-    if wavelengths.shape[0] != n_features:
-        raise ValueError(
-            f"wavelengths has {wavelengths.shape[0]} values but X has "
-            f"{n_features} columns."
-        )
-    return wavelengths, "Wavelength"
+    if wavelengths is not None:
+        wavelengths = np.asarray(wavelengths, dtype=np.float64).ravel()
+        if wavelengths.shape[0] != spectra.shape[1]:
+            raise ValueError(
+                f"wavelengths has {wavelengths.shape[0]} values but X has "
+                f"{spectra.shape[1]} columns."
+            )
+    return spectra, wavelengths
 
 
-def _transform(transformer, X):
-    """``transformer.transform(X)``, fitting a clone on ``X`` if it is not fitted."""
-    try:
-        check_is_fitted(transformer)
-    except NotFittedError:
-        return clone(transformer).fit_transform(X)
-    return transformer.transform(X)
-
-
-def _transformed_x_axis(transformer, x, xlabel, n_features_in, n_features_out):
-    """x values of the transformed spectra: the same wavelengths if possible."""
-    if n_features_out == n_features_in:
-        return x, xlabel
+def _transformed_wavelengths(transformer, wavelengths, n_features_out):
+    """The wavelengths of transformed spectra, or None if they are unknown."""
+    if wavelengths is not None and wavelengths.shape[0] == n_features_out:
+        return wavelengths
     try:
         names = _numbers(transformer.get_feature_names_out())
     except (AttributeError, NotFittedError, TypeError, ValueError):
-        names = None
-    if names is not None and names.shape[0] == n_features_out:
-        return names, "Wavelength"
-    return np.arange(n_features_out), "Feature index"
+        return None
+    if names is None or names.shape[0] != n_features_out:
+        return None
+    return names
 
 
-def _draw(ax, x, X, xlabel, title):
-    alpha = float(np.clip(20.0 / max(X.shape[0], 1), 0.15, 0.9))
-    ax.plot(x, X.T, color="C0", linewidth=0.8, alpha=alpha)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("Signal" if title == "Spectra" else "Transformed signal")
-    ax.set_title(title)
+class SpectraDisplay:
+    """Spectra, one line each, against their wavelengths.
 
-
-def plot_spectra(X, wavelengths=None, *, transformer=None, ax=None):
-    """Plot spectra, one line each, and optionally the same spectra preprocessed.
+    Build it with :meth:`from_spectra` (raw spectra) or :meth:`from_estimator`
+    (spectra after a fitted preprocessing). Two Displays on two Axes show the
+    spectra before and after. All parameters are stored as attributes.
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_wavelengths)
-        Spectra, one per row. A DataFrame whose column names are numbers gives
-        the wavelengths when ``wavelengths`` is None.
+    spectra : ndarray of shape (n_samples, n_wavelengths)
+        The spectra, one per row.
 
-    wavelengths : array-like of shape (n_wavelengths,), default=None
-        Wavelength of each column; the column index if None (and ``X`` has no
-        numeric column names).
+    wavelengths : ndarray of shape (n_wavelengths,), default=None
+        The x value of each column; None draws against the column index.
 
-    transformer : transformer or Pipeline of transformers, default=None
-        Preprocessing to show, e.g. ``StandardNormalVariate()`` or the
-        preprocessing steps of a fitted pipeline (``pipe[:-1]``). A fitted
-        transformer is applied with ``transform``; an unfitted one is cloned and
-        fitted on ``X``. The transformed spectra are drawn against the same
-        wavelengths when the number of columns is kept.
+    y : ndarray of shape (n_samples,), default=None
+        Colours the spectra: by a colour map with a colour bar for a numeric
+        target, one colour per class with a legend for class labels (or
+        integers with at most 10 distinct values). None draws them all alike.
 
-    ax : matplotlib Axes or array-like of two Axes, default=None
-        Where to draw: one Axes without ``transformer``, two Axes (raw,
-        transformed) with it. None creates a new figure.
+    unit : str, default=None
+        Unit of ``wavelengths``, written on the x axis: ``"nm"`` gives
+        "Wavelength (nm)", ``"cm-1"`` gives "Wavenumber (cm-1)". None writes
+        "Wavelength".
 
-    Returns
-    -------
-    ax : matplotlib Axes, or ndarray of two Axes
-        The Axes of the raw spectra; with ``transformer``, an array holding the
-        Axes of the raw and of the transformed spectra.
+    title : str, default=None
+        Title of the Axes; None sets none.
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One line per spectrum, in the order of the rows.
+
+    colorbar_ : matplotlib Colorbar or None
+        The colour bar of a numeric ``y``.
+
+    ax_ : matplotlib Axes
+        The Axes drawn on.
+
+    figure_ : matplotlib Figure
+        The figure holding ``ax_``.
 
     See Also
     --------
-    plot_predictions : Predicted against measured values.
+    BranchComparisonDisplay : One score per branch.
+    sklearn.metrics.PredictionErrorDisplay : Predicted against measured values.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
     >>> from skl_nirs.datasets import make_nirs_regression
-    >>> from skl_nirs.plotting import plot_spectra
+    >>> from skl_nirs.plotting import SpectraDisplay
     >>> from skl_nirs.preprocessing import StandardNormalVariate
     >>> X, y, wavelengths = make_nirs_regression(n_samples=20, random_state=0)
-    >>> ax = plot_spectra(X, wavelengths)
-    >>> len(ax.lines), ax.get_xlabel()
-    (20, 'Wavelength')
-    >>> raw_ax, snv_ax = plot_spectra(
-    ...     X, wavelengths, transformer=StandardNormalVariate())
-    >>> snv_ax.get_title()
+    >>> fig, (before, after) = plt.subplots(1, 2)
+    >>> raw = SpectraDisplay.from_spectra(
+    ...     X, wavelengths, y=y, unit="nm", ax=before)
+    >>> len(raw.lines_), raw.ax_.get_xlabel()
+    (20, 'Wavelength (nm)')
+    >>> snv = SpectraDisplay.from_estimator(
+    ...     StandardNormalVariate().fit(X), X, wavelengths, unit="nm", ax=after)
+    >>> snv.ax_.get_title()
     'After StandardNormalVariate'
     """
-    X_array = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
-    x, xlabel = _x_axis(X, wavelengths, X_array.shape[1])
-    if transformer is None:
-        ax = _get_axes(ax)
-        _draw(ax, x, X_array, xlabel, "Spectra")
-        return ax
 
-    if ax is None:
-        import matplotlib.pyplot as plt
+    def __init__(self, spectra, wavelengths=None, *, y=None, unit=None, title=None):
+        self.spectra = spectra
+        self.wavelengths = wavelengths
+        self.y = y
+        self.unit = unit
+        self.title = title
 
-        _, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
-    else:
-        axes = np.asarray(ax, dtype=object).ravel()
-        if axes.shape[0] != 2:
+    def plot(self, ax=None, *, xlabel=None, ylabel="Signal", line_kwargs=None):
+        """Draw the spectra.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; None creates a new figure.
+
+        xlabel : str, default=None
+            Label of the x axis; None names the wavelengths and their ``unit``,
+            or "Wavelength index" without wavelengths.
+
+        ylabel : str, default="Signal"
+            Label of the y axis.
+
+        line_kwargs : dict, default=None
+            Keyword arguments of :meth:`matplotlib.axes.Axes.plot`, e.g.
+            ``{"alpha": 0.3}``.
+
+        Returns
+        -------
+        display : SpectraDisplay
+            ``self``, with ``lines_``, ``colorbar_``, ``ax_`` and ``figure_``.
+        """
+        ax, figure = _get_axes(ax)
+        spectra = np.asarray(self.spectra, dtype=np.float64)
+        x = self.wavelengths
+        if x is None:
+            x = np.arange(spectra.shape[1])
+        alpha = float(np.clip(20.0 / max(spectra.shape[0], 1), 0.15, 0.9))
+        kwargs = {"linewidth": 0.8, "alpha": alpha, "color": "C0"}
+        kwargs.update(line_kwargs or {})
+        self.lines_ = ax.plot(x, spectra.T, **kwargs)
+        colors, legend_rows, self.colorbar_ = self._colors(ax, figure, len(spectra))
+        for line, color in zip(self.lines_, colors or ()):
+            line.set_color(color)
+        if legend_rows is not None:  # the first spectrum of each class
+            handles = [self.lines_[row] for row in legend_rows]
+            labels = [str(label) for label in np.unique(self.y)]
+            ax.legend(handles, labels, title="y", loc="best")
+        ax.set_xlabel(self._xlabel() if xlabel is None else xlabel)
+        ax.set_ylabel(ylabel)
+        if self.title is not None:
+            ax.set_title(self.title)
+        self.ax_, self.figure_ = ax, figure
+        return self
+
+    def _xlabel(self):
+        if self.wavelengths is None:
+            return "Wavelength index"
+        if self.unit is None:
+            return "Wavelength"
+        quantity = "Wavenumber" if self.unit in _WAVENUMBER_UNITS else "Wavelength"
+        return f"{quantity} ({self.unit})"
+
+    def _colors(self, ax, figure, n_samples):
+        """``(colors, legend_rows, colorbar)``: a colour per spectrum, the first
+        row of each class (for the legend), the colour bar of numbers; or Nones."""
+        if self.y is None:
+            return None, None, None
+        y = np.asarray(self.y)
+        if y.ndim != 1 or y.shape[0] != n_samples:
             raise ValueError(
-                "With a transformer, ax must hold two Axes (raw and transformed "
-                f"spectra); got {axes.shape[0]}."
+                f"y must hold one value per spectrum: {n_samples} values, got "
+                f"shape {y.shape}."
             )
-    Xt = check_array(
-        _transform(transformer, X), dtype=np.float64, ensure_all_finite="allow-nan"
-    )
-    xt, xt_label = _transformed_x_axis(
-        transformer, x, xlabel, X_array.shape[1], Xt.shape[1]
-    )
-    _draw(axes[0], x, X_array, xlabel, "Spectra")
-    _draw(axes[1], xt, Xt, xt_label, f"After {_describe(transformer)}")
-    return np.asarray(axes, dtype=object)
+        numeric = y.dtype.kind in "iuf"
+        if type_of_target(y) in ("binary", "multiclass"):
+            classes, first, codes = np.unique(y, return_index=True, return_inverse=True)
+            if not numeric or len(classes) <= _MAX_CLASSES:
+                return [f"C{code % 10}" for code in codes], first, None
+        elif not numeric:
+            raise ValueError(f"y must hold class labels or numbers; got {y.dtype}.")
+        import matplotlib as mpl
 
+        norm = mpl.colors.Normalize(np.nanmin(y), np.nanmax(y))
+        mappable = mpl.cm.ScalarMappable(norm=norm, cmap="viridis")
+        colorbar = figure.colorbar(mappable, ax=ax, label="y")
+        return [mappable.to_rgba(value) for value in y], None, colorbar
 
-def _describe(transformer):
-    """A short name of a transformer or a pipeline of transformers."""
-    steps = getattr(transformer, "steps", None)
-    if steps is None:
-        return type(transformer).__name__
-    names = [
-        type(step).__name__
-        for _, step in steps
-        if step is not None and not isinstance(step, str)
-    ]
-    return " + ".join(names) or "passthrough"
+    @classmethod
+    def from_spectra(
+        cls,
+        X,
+        wavelengths=None,
+        *,
+        y=None,
+        unit=None,
+        title=None,
+        ax=None,
+        xlabel=None,
+        ylabel="Signal",
+        line_kwargs=None,
+    ):
+        """Plot spectra, one line each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra, one per row. A DataFrame whose column names are numbers
+            gives the wavelengths when ``wavelengths`` is None.
+
+        wavelengths : array-like of shape (n_wavelengths,), default=None
+            Wavelength of each column; the column index if None (and ``X`` has
+            no numeric column names).
+
+        y : array-like of shape (n_samples,), default=None
+            Colours the spectra by target value or class; see the class.
+
+        unit : str, default=None
+            Unit of the wavelengths, e.g. ``"nm"`` or ``"cm-1"``.
+
+        title : str, default=None
+            Title of the Axes.
+
+        ax : matplotlib Axes, default=None
+            Where to draw; None creates a new figure.
+
+        xlabel, ylabel, line_kwargs
+            As in :meth:`plot`.
+
+        Returns
+        -------
+        display : SpectraDisplay
+        """
+        spectra, wavelengths = _check_spectra(X, wavelengths)
+        display = cls(spectra, wavelengths, y=y, unit=unit, title=title)
+        return display.plot(ax, xlabel=xlabel, ylabel=ylabel, line_kwargs=line_kwargs)
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator,
+        X,
+        wavelengths=None,
+        *,
+        y=None,
+        unit=None,
+        title=None,
+        ax=None,
+        xlabel=None,
+        ylabel="Transformed signal",
+        line_kwargs=None,
+    ):
+        """Plot spectra after a fitted preprocessing, one line each.
+
+        The transformed spectra are drawn against the same wavelengths when the
+        transformer keeps the number of columns, else against the wavelengths its
+        ``get_feature_names_out`` gives (as :class:`RangeCut` does), else against
+        the feature index.
+
+        Parameters
+        ----------
+        estimator : fitted transformer or Pipeline of transformers
+            The preprocessing to show, e.g. the preprocessing steps of a fitted
+            pipeline (``pipeline[:-1]``).
+
+        X : array-like of shape (n_samples, n_wavelengths)
+            Spectra to transform, one per row.
+
+        wavelengths : array-like of shape (n_wavelengths,), default=None
+            Wavelength of each column of ``X``.
+
+        y, unit, ax, xlabel, ylabel, line_kwargs
+            As in :meth:`from_spectra`.
+
+        title : str, default=None
+            Title of the Axes; None writes "After" and the transformer's name.
+
+        Returns
+        -------
+        display : SpectraDisplay
+        """
+        check_is_fitted(estimator)
+        _, wavelengths = _check_spectra(X, wavelengths)
+        spectra, _ = _check_spectra(estimator.transform(X), None)
+        wavelengths = _transformed_wavelengths(estimator, wavelengths, spectra.shape[1])
+        if wavelengths is None and xlabel is None:
+            xlabel = "Feature index"
+        if title is None:
+            title = f"After {_describe(estimator)}"
+        display = cls(spectra, wavelengths, y=y, unit=unit, title=title)
+        return display.plot(ax, xlabel=xlabel, ylabel=ylabel, line_kwargs=line_kwargs)
