@@ -70,24 +70,35 @@ for i in order:
     print(f"{name:>14}: RMSE {rmse[i]:.3f}   ({seconds:.2f} s)")
 
 # %%
-# :mod:`skl_nirs.plotting` draws the leaderboard, and the best branch's
-# out-of-fold predictions against the reference values.
+# :class:`~skl_nirs.plotting.BranchComparisonDisplay` draws the leaderboard
+# from the same out-of-fold predictions, fold by fold: each bar is the mean RMSE
+# over the folds, its error bar their standard deviation, the best at the top.
+# scikit-learn's :class:`~sklearn.metrics.PredictionErrorDisplay` draws the
+# best branch's out-of-fold predictions against the reference values.
 import matplotlib.pyplot as plt
+from sklearn.metrics import PredictionErrorDisplay, root_mean_squared_error
 
-from skl_nirs.plotting import plot_leaderboard, plot_predictions
+from skl_nirs.plotting import BranchComparisonDisplay
 
 fig, (ax_board, ax_best) = plt.subplots(
     1, 2, figsize=(9, 4), width_ratios=(3, 2), layout="constrained"
 )
-plot_leaderboard(
-    [branches[i][0] for i in order],
-    rmse[order],
+names = [name for name, _ in branches]
+leaderboard = BranchComparisonDisplay.from_predictions(
+    y,
+    out_of_fold,
+    names=names,
+    splits=list(cv.split(X, y)),
+    score_func=root_mean_squared_error,
+    greater_is_better=False,
+    score_name="Out-of-fold RMSE (%), mean ± sd over folds",
     ax=ax_board,
-    xlabel="Out-of-fold RMSE (%)",
 )
-best = order[0]
-plot_predictions(y, out_of_fold[:, best], ax=ax_best)
-ax_best.set_xlabel(f"Reference y (%) -- {branches[best][0]}")
+best = names.index(leaderboard.names[0])
+PredictionErrorDisplay.from_predictions(
+    y, out_of_fold[:, best], kind="actual_vs_predicted", ax=ax_best
+)
+ax_best.set_title(names[best])
 plt.show()
 
 # %%

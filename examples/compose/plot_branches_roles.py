@@ -68,14 +68,18 @@ for name, column in zip(predictors.get_feature_names_out(), out_of_fold.T):
 
 # %%
 # Without scatter correction, the errors are three times larger:
+# scikit-learn's :class:`~sklearn.metrics.PredictionErrorDisplay` draws
+# predicted against measured values.
 import matplotlib.pyplot as plt
-
-from skl_nirs.plotting import plot_predictions
+from sklearn.metrics import PredictionErrorDisplay
 
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6), layout="constrained")
 for ax, (name, _), column in zip(axes, predictors.branches, out_of_fold.T):
-    plot_predictions(y, column, ax=ax)
-    ax.set_title(f"{name}\n{ax.get_title()}", fontsize=9)
+    PredictionErrorDisplay.from_predictions(
+        y, column, kind="actual_vs_predicted", ax=ax
+    )
+    rmse = np.sqrt(np.mean((column - y) ** 2))
+    ax.set_title(f"{name}: RMSE = {rmse:.3f}", fontsize=9)
 plt.show()
 
 # %%

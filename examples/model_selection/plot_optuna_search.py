@@ -98,14 +98,18 @@ columns = [
 print(results.sort_values("rank_test_score")[columns].head(8).to_string())
 
 # %%
-# The Optuna study is there too, as ``study_``. Its history shows Optuna
-# concentrating on the good region after the first, random, batches.
+# The Optuna study is there too, as ``study_``, and ``trials_`` holds the trial
+# behind each row of ``cv_results_``. The history of the search
+# (:class:`~skl_nirs.plotting.SearchHistoryDisplay`) shows Optuna concentrating
+# on the good region after the first, random, batches.
 import matplotlib.pyplot as plt
 
-from skl_nirs.plotting import plot_search_history
+from skl_nirs.plotting import SearchHistoryDisplay
 
-ax = plot_search_history(search, negate=True, ylabel="Cross-validated RMSE (%)")
-ax.set_yscale("log")
+history = SearchHistoryDisplay.from_estimator(
+    search, negate_score=True, score_name="Cross-validated RMSE (%)"
+)
+history.ax_.set_yscale("log")
 plt.show()
 
 # %%
