@@ -88,11 +88,18 @@ plt.show()
 # bounds, given as column indices or, with ``by="wavelength"``, in nm.
 from sklearn.pipeline import make_pipeline
 
-from skl_nirs.plotting import plot_spectra
+from skl_nirs.plotting import SpectraDisplay
 from skl_nirs.preprocessing import RangeCut, ReflectanceToAbsorbance
 
 reflectance = 10.0 ** -X[:5]  # what the instrument would have recorded
-plot_spectra(reflectance, wavelengths, transformer=ReflectanceToAbsorbance())
+to_absorbance = ReflectanceToAbsorbance().fit(reflectance)
+fig, (before, after) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+SpectraDisplay.from_spectra(
+    reflectance, wavelengths, unit="nm", title="Reflectance", ax=before
+)
+SpectraDisplay.from_estimator(
+    to_absorbance, reflectance, wavelengths, unit="nm", ax=after
+)
 plt.show()
 
 to_window = make_pipeline(
