@@ -17,7 +17,7 @@ the same spectrum:
 * :class:`~skl_nirs.preprocessing.Detrend` subtracts a polynomial baseline and
   :class:`~skl_nirs.preprocessing.AsymmetricLeastSquares` a smooth baseline that
   stays under the peaks;
-* :class:`~skl_nirs.preprocessing.RangeCut` keeps a window of wavelengths.
+* :class:`~skl_nirs.feature_selection.RangeCut` keeps a window of wavelengths.
 """
 
 # %%
@@ -84,12 +84,13 @@ plt.show()
 # -----------------------------------------------------------
 # Instruments often record reflectance. Absorbance is linear in concentration
 # (Beer-Lambert), which is what linear models such as PLS expect.
-# :class:`~skl_nirs.preprocessing.RangeCut` keeps the wavelengths between two
+# :class:`~skl_nirs.feature_selection.RangeCut` keeps the wavelengths between two
 # bounds, given as column indices or, with ``by="wavelength"``, in nm.
 from sklearn.pipeline import make_pipeline
 
+from skl_nirs.feature_selection import RangeCut
 from skl_nirs.plotting import SpectraDisplay
-from skl_nirs.preprocessing import RangeCut, ReflectanceToAbsorbance
+from skl_nirs.preprocessing import ReflectanceToAbsorbance
 
 reflectance = 10.0 ** -X[:5]  # what the instrument would have recorded
 to_absorbance = ReflectanceToAbsorbance().fit(reflectance)

@@ -1,13 +1,14 @@
-"""Selection of a wavelength window."""
+"""RangeCut: keep the wavelengths of a window, as a feature selector."""
 
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
-from skl_nirs.utils._compat import StrOptions, _check_feature_names_in, _fit_context
+from skl_nirs.utils._compat import StrOptions, _fit_context
 from skl_nirs.utils._versioning import VersionedPickleMixin
 from skl_nirs.utils._wavelengths import (
     check_wavelengths,
@@ -18,7 +19,7 @@ from skl_nirs.utils._wavelengths import (
 )
 
 
-class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
+class RangeCut(VersionedPickleMixin, SelectorMixin, BaseEstimator):
     """Keep the wavelengths of a window of the spectra.
 
     The window is given by its bounds `start` and `stop`, either as
@@ -80,7 +81,8 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.feature_selection.SelectorMixin : Feature selection by a mask.
+    sklearn.feature_selection.SelectFromModel : Keep the features an estimator
+        finds important.
 
     Notes
     -----
@@ -98,9 +100,13 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     wavenumbers): the window keeps every column whose wavelength lies between
     the bounds, in the input order.
 
-    :meth:`get_feature_names_out` gives the names of the kept columns (the
-    kept wavelengths as strings when the names were numbers or came from
-    `wavelengths`), so ``set_output(transform="pandas")`` keeps their names.
+    A :class:`~sklearn.feature_selection.SelectorMixin`: :meth:`get_support`
+    gives the mask (or the indices) of the kept columns and
+    :meth:`inverse_transform` puts the kept columns back in place, zeros
+    elsewhere. :meth:`get_feature_names_out` gives the names of the kept
+    columns (the kept wavelengths as strings when the names were numbers or
+    came from `wavelengths`), so ``set_output(transform="pandas")`` keeps
+    their names.
 
     float32 input gives float32 output; any other input is converted to
     float64.
@@ -115,7 +121,7 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from skl_nirs.preprocessing import RangeCut
+    >>> from skl_nirs.feature_selection import RangeCut
     >>> X = np.array([[0.1, 0.2, 0.3, 0.4, 0.5]])
     >>> RangeCut(start=1, stop=3).fit_transform(X)
     array([[0.2, 0.3]])
@@ -123,8 +129,10 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
     >>> cut = RangeCut(start=1100, stop=1300, wavelengths=wavelengths)
     >>> cut.fit_transform(X)
     array([[0.2, 0.3, 0.4]])
-    >>> cut.support_
+    >>> cut.get_support()
     array([False,  True,  True,  True, False])
+    >>> cut.get_support(indices=True)
+    array([1, 2, 3])
     >>> cut.get_feature_names_out()
     array(['1100.0', '1200.0', '1300.0'], dtype=object)
     >>> RangeCut(1, 3, by="index", wavelengths=wavelengths).fit_transform(X)
@@ -303,6 +311,10 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
             return X[:, kept[0] : kept[-1] + 1].copy()
         return np.compress(self.support_, X, axis=1)
 
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
     def get_feature_names_out(self, input_features=None):
         """Names of the kept columns.
 
@@ -321,7 +333,7 @@ class RangeCut(VersionedPickleMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if input_features is None:
             input_features = wavelength_names(self)
-        return _check_feature_names_in(self, input_features)[self.support_]
+        return super().get_feature_names_out(input_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,5 +1,8 @@
 """NIRS preprocessing transformers: scatter correction, derivatives, baselines."""
 
+# RangeCut: its former place, not part of the API, kept until skl_nirs/_cli.py and
+# the tests import it from skl_nirs.feature_selection.
+from skl_nirs.feature_selection import RangeCut as RangeCut
 from skl_nirs.preprocessing._baseline import AsymmetricLeastSquares, Detrend
 from skl_nirs.preprocessing._conversion import ReflectanceToAbsorbance
 from skl_nirs.preprocessing._derivatives import NorrisWilliams, SavitzkyGolay
@@ -9,7 +12,6 @@ from skl_nirs.preprocessing._scatter import (
     RobustNormalVariate,
     StandardNormalVariate,
 )
-from skl_nirs.preprocessing._selection import RangeCut
 from skl_nirs.preprocessing._smoothing import GaussianFilter
 
 __all__ = [
@@ -19,7 +21,6 @@ __all__ = [
     "GaussianFilter",
     "MultiplicativeScatterCorrection",
     "NorrisWilliams",
-    "RangeCut",
     "ReflectanceToAbsorbance",
     "RobustNormalVariate",
     "SavitzkyGolay",

@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_array_equal
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_selection import SelectorMixin
 
-from skl_nirs.preprocessing import RangeCut
+from skl_nirs.feature_selection import RangeCut
 
 WAVELENGTHS = 1000.0 + 10.0 * np.arange(60)  # 1000, 1010, ..., 1590
 
@@ -82,6 +84,31 @@ def test_feature_names_out_without_names(spectra):
     assert_array_equal(
         cut.get_feature_names_out([f"w{i}" for i in range(60)]), ["w2", "w3"]
     )
+
+
+def test_selector_api_from_selector_mixin(spectra):
+    X, _ = spectra
+    cut = RangeCut(1100, 1200, wavelengths=WAVELENGTHS).fit(X)
+    assert isinstance(cut, SelectorMixin)
+    assert_array_equal(cut.get_support(), cut.support_)
+    assert_array_equal(cut.get_support(indices=True), np.arange(10, 21))
+    X_back = cut.inverse_transform(cut.transform(X))
+    assert_array_equal(X_back[:, 10:21], X[:, 10:21])
+    assert not X_back[:, :10].any() and not X_back[:, 21:].any()
+    with pytest.raises(ValueError, match="X has a different shape than during"):
+        cut.inverse_transform(X)
+
+
+def test_get_support_before_fit():
+    with pytest.raises(NotFittedError, match="This RangeCut instance is not fitted"):
+        RangeCut().get_support()
+
+
+def test_former_import_path_is_the_same_class():
+    from skl_nirs import preprocessing
+
+    assert preprocessing.RangeCut is RangeCut
+    assert "RangeCut" not in preprocessing.__all__
 
 
 def test_float32_is_preserved(spectra):
