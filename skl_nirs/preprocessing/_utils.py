@@ -1,4 +1,4 @@
-"""Numerical helpers and the warning shared by the preprocessing transformers."""
+"""Numerical helpers shared by the preprocessing transformers."""
 
 import os
 import sys
@@ -8,20 +8,7 @@ from numbers import Integral
 import numpy as np
 import sklearn
 
-
-class FlatSpectrumWarning(UserWarning):
-    """Spectra with no spread met a transformer that divides by it.
-
-    A constant spectrum (a detector dropout, a saturated or dark detector)
-    has no standard deviation, interquartile range or scatter coefficient to
-    divide by. It is only centred or offset-corrected, so it comes out of the
-    transformer looking like an ordinary spectrum and is predicted like one.
-
-    A :class:`UserWarning` subclass, so that it is shown by default and can be
-    filtered on its own: ``warnings.simplefilter("error", FlatSpectrumWarning)``
-    turns it into an error, ``"ignore"`` silences it.
-    """
-
+from skl_nirs.exceptions import FlatSpectrumWarning
 
 # Warnings are attributed to the first caller outside these packages.
 _INTERNAL_DIRS = tuple(

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skl_nirs.exceptions import FlatSpectrumWarning
 from skl_nirs.preprocessing import (
     ExtendedMultiplicativeScatterCorrection,
     MultiplicativeScatterCorrection,
     RobustNormalVariate,
     StandardNormalVariate,
 )
-from skl_nirs.preprocessing._utils import FlatSpectrumWarning
 
 SCATTER = [
     StandardNormalVariate,

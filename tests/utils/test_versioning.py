@@ -3,13 +3,14 @@ import warnings
 
 import joblib
 import pytest
+import sklearn.exceptions
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 
 import skl_nirs
 from skl_nirs.compose import ParallelBranches
+from skl_nirs.exceptions import InconsistentVersionWarning
 from skl_nirs.preprocessing import StandardNormalVariate
-from skl_nirs.utils import InconsistentVersionWarning
 from skl_nirs.utils._versioning import VersionedPickleMixin
 from skl_nirs.utils.discovery import all_estimators
 
@@ -40,3 +41,25 @@ def test_other_version_warns_with_both_versions(spectra, monkeypatch):
 @pytest.mark.parametrize("name, cls", all_estimators())
 def test_every_estimator_records_its_version(name, cls):
     assert issubclass(cls, VersionedPickleMixin)
+
+
+def test_one_sklearn_filter_covers_the_skl_nirs_warning(spectra, monkeypatch):
+    X, _ = spectra
+    saved = pickle.dumps(StandardNormalVariate().fit(X))
+    monkeypatch.setattr(skl_nirs, "__version__", "9.9.9")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sklearn.exceptions.InconsistentVersionWarning)
+        with pytest.raises(InconsistentVersionWarning, match="into skl_nirs 9.9.9"):
+            pickle.loads(saved)
+
+
+def test_warning_keeps_the_attributes_of_sklearns():
+    warning = InconsistentVersionWarning(
+        estimator_name="RangeCut", current_version="0.2", saved_version="0.1"
+    )
+    assert isinstance(warning, sklearn.exceptions.InconsistentVersionWarning)
+    assert (warning.estimator_name, warning.current_version) == ("RangeCut", "0.2")
+    assert warning.saved_version == "0.1"
+    assert warning.current_sklearn_version is None
+    assert warning.original_sklearn_version is None
+    assert str(warning).startswith("Loading RangeCut saved with skl_nirs 0.1 into")
