@@ -1,7 +1,10 @@
 """The private scikit-learn and joblib names skl_nirs relies on, in one place.
 
-They move between releases; this is the one file to fix when they do.
+They move between releases; this is the one file to fix when they do. Optional
+libraries (Dask) are imported here only once their user has imported them.
 """
+
+import sys
 
 from joblib.externals.loky import reusable_executor as _loky_executor
 from joblib.externals.loky.process_executor import BrokenProcessPool
@@ -15,13 +18,14 @@ from sklearn.model_selection._validation import (
     _insert_error_scores,
     _warn_or_raise_about_fit_failures,
 )
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
-from sklearn.utils._set_output import _safe_set_output
+from sklearn.utils._set_output import _get_container_adapter, _safe_set_output
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import (
@@ -49,6 +53,28 @@ def active_backend(prefer):
     return backend, n_jobs, chosen and not backend.nesting_level
 
 
+def lost_worker_errors():
+    """The exception types that say a worker, and the tasks on it, were lost.
+
+    loky's ``BrokenProcessPool``; with ``dask.distributed``, ``KilledWorker``
+    (a task killed its workers) and ``FutureCancelledError`` (a lost worker
+    took a task's data with it). Dask's are only looked up once
+    ``distributed`` is imported: before that, nothing can raise them, and
+    skl_nirs does not import Dask for those who do not use it.
+    """
+    errors = (BrokenProcessPool,)
+    if "distributed" not in sys.modules:
+        return errors
+    from distributed import KilledWorker
+
+    errors += (KilledWorker,)
+    try:
+        from distributed.client import FutureCancelledError
+    except ImportError:  # distributed < 2024.4 cancels with CancelledError
+        return errors
+    return errors + (FutureCancelledError,)
+
+
 def loky_pool_is_warm(n_workers):
     """Whether joblib's reusable loky executor holds ``n_workers`` live workers."""
     executor = _loky_executor._executor
@@ -73,13 +99,16 @@ __all__ = [
     "_check_feature_names_in",
     "_check_method_params",
     "_check_response_method",
+    "_get_container_adapter",
     "_fit_and_score",
     "_fit_context",
     "_insert_error_scores",
     "_routing_enabled",
+    "_safe_indexing",
     "_safe_set_output",
     "_warn_or_raise_about_fit_failures",
     "active_backend",
     "loky_pool_is_warm",
+    "lost_worker_errors",
     "validate_params",
 ]

@@ -42,10 +42,10 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import OpenBLASController, ThreadpoolController
 
 from skl_nirs.utils._compat import (
-    BrokenProcessPool,
     Interval,
     active_backend,
     loky_pool_is_warm,
+    lost_worker_errors,
 )
 
 # Constraint of an ``n_jobs`` parameter: joblib gives 0 no meaning.
@@ -805,7 +805,4 @@ class _Dispatch:
 
 def _is_lost_worker(exc):
     """A loky worker died, or Dask lost tasks (or their data) with a worker."""
-    return isinstance(exc, BrokenProcessPool) or type(exc).__name__ in (
-        "KilledWorker",
-        "FutureCancelledError",
-    )
+    return isinstance(exc, lost_worker_errors())
