@@ -2,19 +2,14 @@
 
 import copy
 import os
-import time
 import warnings
 from collections import Counter
-from contextlib import nullcontext
 from numbers import Real
-from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import TransformerMixin, clone, is_classifier, is_regressor
+from sklearn.base import TransformerMixin, clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
-from sklearn.metrics import accuracy_score
 from sklearn.model_selection import check_cv
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import Bunch, _safe_indexing, assert_all_finite, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -22,17 +17,26 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from skl_nirs.compose._out_of_fold import (
+    BranchTask,
+    branch_output,
+    fit_branch_task,
+    lost_branch_task,
+    out_of_fold,
+    prediction_block,
+    prediction_names,
+    targets,
+)
 from skl_nirs.utils._compat import (
     HasMethods,
     StrOptions,
     _BaseComposition,
     _check_feature_names_in,
-    _check_method_params,
     _check_response_method,
     _fit_context,
+    _get_container_adapter,
     _routing_enabled,
     _safe_set_output,
     _VisualBlock,
@@ -61,191 +65,13 @@ def _is_predictor(estimator):
     return get_tags(estimator).estimator_type in _PREDICTOR_TYPES
 
 
-def _with_branch_name(exc, name):
-    """A copy of ``exc``, same type, whose message starts with the branch name."""
-    prefix = f"Branch {name!r} failed"
-    try:
-        renamed = copy.copy(exc)
-        if exc.args and isinstance(exc.args[0], str):
-            renamed.args = (f"{prefix}: {exc.args[0]}", *exc.args[1:])
-        else:
-            renamed.args = (f"{prefix}: {exc}", *exc.args[1:])
-    except Exception:  # an exception type that cannot be copied: keep it as is
-        return exc
-    return renamed.with_traceback(exc.__traceback__)
-
-
-def _fit_branch_task(name, estimator, X, y, params, train, test, method, on_error):
-    """Fit one branch on all rows (``train is None``) or on one fold.
-
-    ``params`` are the branch's fit parameters for all rows (indexed here for a
-    fold).
-
-    Returns ``(output, fitted, seconds)``, or ``(exception, None, seconds)``
-    when the branch failed and ``on_error="warn"``. On all rows, ``fitted`` is
-    the fitted estimator and ``output`` the transform output when ``method ==
-    "transform"`` (else ``None``, and ``method`` is ``None``); on a fold,
-    ``output`` is the ``method`` output for the ``test`` rows and ``fitted`` the
-    fold's ``classes_`` (``None`` for a regressor), to align its columns.
-    """
-    start = time.perf_counter()
-    try:
-        with capped_n_jobs(estimator):
-            if train is None:
-                if method == "transform":
-                    output = estimator.fit_transform(X, y, **params)
-                else:
-                    output = None
-                    estimator.fit(X, y, **params)
-                fitted = estimator
-            else:
-                y_train = None if y is None else _safe_indexing(y, train)
-                params = _check_method_params(X, params, indices=train)
-                estimator.fit(_safe_indexing(X, train), y_train, **params)
-                output = getattr(estimator, method)(_safe_indexing(X, test))
-                fitted = getattr(estimator, "classes_", None)
-    except Exception as exc:
-        if on_error == "raise":
-            raise _with_branch_name(exc, name) from None
-        return exc, None, time.perf_counter() - start
-    return output, fitted, time.perf_counter() - start
-
-
-def _lost_branch_task(error):
-    """The result of a branch task whose worker died, under ``on_error="warn"``."""
-    return error, None, 0.0
-
-
-def _branch_output(name, estimator, X, method, owner_pid):
-    """Output of a fitted branch on new rows.
-
-    In another process than the owner's, the branch is a private copy whose
-    ``n_jobs`` can be capped to the worker's share; a branch shared with the
-    caller (threads, sequential) is left untouched.
-    """
-    private = os.getpid() != owner_pid
-    try:
-        with capped_n_jobs(estimator) if private else nullcontext():
-            return getattr(estimator, method)(X)
-    except Exception as exc:
-        raise _with_branch_name(exc, name) from None
-
-
-def _all_classes(name, output, classes, n_classes, method):
-    """Fold probabilities with one column per class of the whole ``y``.
-
-    A training fold that lacks a class gives fewer columns: they are placed
-    under their classes (codes ``0 .. n_classes - 1``) and the missing ones set
-    to 0, as :func:`~sklearn.model_selection.cross_val_predict` does. Decision
-    functions cannot be placed (one-vs-one columns are pairs of classes).
-    """
-    if method == "predict" or len(classes) == n_classes:
-        return output
-    if method != "predict_proba":
-        raise ValueError(
-            f"Branch {name!r}: a training fold of cv has {len(classes)} of the "
-            f"{n_classes} classes, and the columns of stack_method={method!r} "
-            "cannot be matched across folds; use a stratified cv or "
-            "stack_method='predict_proba'."
-        )
-    warnings.warn(
-        f"Branch {name!r}: a training fold of cv has {len(classes)} of the "
-        f"{n_classes} classes; its probabilities of the missing classes are set "
-        "to 0. Use a stratified cv.",
-        RuntimeWarning,
-        stacklevel=2,
-    )
-    output = np.asarray(output)
-    full = np.zeros((output.shape[0], n_classes), dtype=output.dtype)
-    full[:, classes] = output
-    return full
-
-
-def _is_text(y):
-    """Whether ``y`` holds labels that are not numbers (strings or objects that
-    do not convert to floats)."""
-    if y.dtype.kind not in "OUS":
-        return False
-    try:
-        y.astype(np.float64)
-    except (TypeError, ValueError):
-        return True
-    return False
-
-
-def _prediction_block(output, method):
-    """Predictions as a 2-D block; of two collinear probability columns, one."""
-    if isinstance(output, list):  # multi-output predict_proba
-        return np.hstack([np.asarray(out)[:, 1:] for out in output])
-    output = np.asarray(output)
-    if output.ndim == 1:
-        return output.reshape(-1, 1)
-    if method == "predict_proba" and output.shape[1] == 2:
-        return output[:, 1:]
-    return output
-
-
-class _Targets(NamedTuple):
-    """The targets of one fit (see ``ParallelBranches._targets``)."""
-
-    classes: object  # what classifier branches learn (and cv stratifies on)
-    values: object  # what regressor branches learn
-    final: object  # what the final estimator learns
-    dummies: bool = False  # whether ``values`` is the dummy matrix of the classes
-
-
-def _first_text(y):
-    """The first value of ``y`` that is not a number, as a str."""
-    for value in np.ravel(y):
-        try:
-            float(value)
-        except (TypeError, ValueError):
-            return str(value)
-    return str(np.ravel(y)[0])
-
-
-class _LabelCodes:
-    """Class labels as codes ``0 .. n_classes - 1``, column by column for 2-D y."""
-
-    def __init__(self, y):
-        self.multi_output = y.ndim == 2 and y.shape[1] > 1  # (n, 1): warn, ravel
-        columns = y.T if self.multi_output else [y]
-        self.encoders = [LabelEncoder().fit(column) for column in columns]
-
-    @property
-    def classes_(self):
-        classes = [encoder.classes_ for encoder in self.encoders]
-        return classes if self.multi_output else classes[0]
-
-    def _by_column(self, method, y):
-        y = np.asarray(y)
-        columns = y.T if self.multi_output else [y]
-        out = [getattr(e, method)(col) for e, col in zip(self.encoders, columns)]
-        return np.column_stack(out) if self.multi_output else out[0]
-
-    def transform(self, y):
-        return self._by_column("transform", y)
-
-    def dummies(self, codes):
-        """One 0/1 column per class (of each output); one column for two classes."""
-        columns = codes.T if self.multi_output else [codes]
-        blocks = []
-        for column, encoder in zip(columns, self.encoders):
-            dummy = np.eye(len(encoder.classes_))[column]
-            blocks.append(dummy[:, 1:] if dummy.shape[1] == 2 else dummy)
-        if self.multi_output:
-            return np.hstack(blocks)
-        return blocks[0].ravel() if blocks[0].shape[1] == 1 else blocks[0]
-
-    def inverse_transform(self, codes):
-        return self._by_column("inverse_transform", codes)
-
-
-def _is_transformer_role(self):
+def _transformer_role(self):
     return self.final_estimator is None
 
 
 def _final_estimator_has(attr):
+    """Pipeline's pattern: a method of the final estimator, when it has it."""
+
     def check(self):
         final = getattr(self, "final_estimator_", None)
         if final is None:
@@ -255,7 +81,12 @@ def _final_estimator_has(attr):
     return check
 
 
-class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition):
+class ParallelBranches(
+    VersionedPickleMixin,
+    TransformerMixin,
+    _BaseComposition,
+    auto_wrap_output_keys=None,  # transform exists in the transformer role only
+):
     """Fit branches of estimators in parallel; concatenate or stack their outputs.
 
     A hybrid of :class:`~sklearn.pipeline.FeatureUnion` and
@@ -522,17 +353,17 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         self : ParallelBranches
             This estimator.
         """
-        super().set_output(transform=transform)
+        if transform is not None:  # (stored where scikit-learn's mixin keeps it)
+            self.__dict__.setdefault("_sklearn_output_config", {})
+            self._sklearn_output_config["transform"] = transform
         for _, branch in self.branches:
             _safe_set_output(branch, transform=transform)
         return self
 
     # -- validation ------------------------------------------------------------
 
-    def _role(self):
-        if self.final_estimator is None:
-            return "transformer"
-        return get_tags(self.final_estimator).estimator_type
+    def _is_classifier(self):
+        return get_tags(self).estimator_type == "classifier"
 
     def _validate_branches(self):
         if not self.branches:
@@ -550,7 +381,30 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                     f"Branch names must be strings; item {index} of branches has "
                     f"name {item[0]!r}."
                 )
-        names = [name for name, _ in self.branches]
+        self._validate_names([name for name, _ in self.branches])
+        for name, estimator in self.branches:
+            if estimator in ("drop", "passthrough"):
+                continue
+            if isinstance(estimator, type) or not hasattr(estimator, "fit"):
+                raise TypeError(
+                    f"Branch {name!r} must be an estimator instance, 'drop' or "
+                    f"'passthrough'; got {estimator!r}."
+                )
+            if not (_is_predictor(estimator) or hasattr(estimator, "transform")):
+                raise TypeError(
+                    f"Branch {name!r} ({type(estimator).__name__}) is neither a "
+                    "transformer nor a regressor or classifier."
+                )
+        if all(est == "drop" for _, est in self.branches) and not self.passthrough:
+            raise ValueError("All branches are 'drop': there is nothing to fit.")
+        self._validate_weights()
+        if self.final_estimator is not None and not _is_predictor(self.final_estimator):
+            raise TypeError(
+                "final_estimator must be a regressor or a classifier, got "
+                f"{type(self.final_estimator).__name__}."
+            )
+
+    def _validate_names(self, names):
         duplicates = sorted(name for name, n in Counter(names).items() if n > 1)
         if duplicates:
             raise ValueError(f"Branch names must be unique; repeated: {duplicates}.")
@@ -568,21 +422,9 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 f"Branch names {clashes} are reserved by scikit-learn's metadata "
                 "routing."
             )
-        for name, estimator in self.branches:
-            if estimator in ("drop", "passthrough"):
-                continue
-            if isinstance(estimator, type) or not hasattr(estimator, "fit"):
-                raise TypeError(
-                    f"Branch {name!r} must be an estimator instance, 'drop' or "
-                    f"'passthrough'; got {estimator!r}."
-                )
-            if not (_is_predictor(estimator) or hasattr(estimator, "transform")):
-                raise TypeError(
-                    f"Branch {name!r} ({type(estimator).__name__}) is neither a "
-                    "transformer nor a regressor or classifier."
-                )
-        if all(est == "drop" for _, est in self.branches) and not self.passthrough:
-            raise ValueError("All branches are 'drop': there is nothing to fit.")
+
+    def _validate_weights(self):
+        names = [name for name, _ in self.branches]
         unknown = sorted(set(self.branch_weights or {}) - set(names))
         if unknown:
             raise ValueError(
@@ -598,11 +440,6 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
                 raise ValueError(
                     f"branch_weights[{name!r}] must be finite, got {weight!r}."
                 )
-        if self.final_estimator is not None and not _is_predictor(self.final_estimator):
-            raise TypeError(
-                "final_estimator must be a regressor or a classifier, got "
-                f"{type(self.final_estimator).__name__}."
-            )
 
     def _stack_method(self, name, estimator):
         if estimator == "passthrough":
@@ -663,6 +500,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         self._fit(X, y, self.final_estimator is not None, "fit", fit_params)
         return self
 
+    @available_if(_transformer_role)
     @_fit_context(prefer_skip_nested_validation=False)
     def fit_transform(self, X, y=None, **fit_params):
         """Fit, and return the branch outputs (out of fold for predictor branches).
@@ -684,7 +522,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         X_out : ndarray of shape (n_samples, n_features_out)
             The concatenated branch outputs, as the final estimator sees them.
         """
-        return self._fit(X, y, True, "fit_transform", fit_params)
+        return self._as_output(self._fit(X, y, True, "fit_transform", fit_params), X)
 
     def _route(self, caller, fit_params):
         """The fit parameters of each branch, the final estimator and ``cv``."""
@@ -742,139 +580,74 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         self._validate_branches()
         X = self._validate_X(X, reset=True)
         routed = self._route(caller, fit_params)
-        role = self._role()
         branches = [(n, e) for n, e in self.branches if e != "drop"]
         estimators = [(n, e) for n, e in branches if e != "passthrough"]
         has_predictors = any(_is_predictor(e) for _, e in estimators)
-        if y is None and (has_predictors or role != "transformer"):
+        if y is None and (has_predictors or self.final_estimator is not None):
             raise ValueError(
                 "ParallelBranches requires y to be passed, but the target y is None "
                 "(it has predictor branches or a final_estimator)."
             )
-        for attr in ("_label_encoder", "classes_"):  # from an earlier fit
-            self.__dict__.pop(attr, None)
-        targets = self._targets(y, role, estimators)
-        y = targets.final
-        self._regressors_learn_classes = targets.dummies
+        y = targets(y, estimators, self.final_estimator)
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
-
         splits = []
         if has_predictors and need_output:
             split_params = routed.cv.split if "cv" in routed else {}
-            splits = self._splits(X, targets.classes, split_params)
-        tasks, owners = [], []
-        for name, estimator in estimators:
-            method = self.stack_method_[name]
-            y_branch = targets.classes if is_classifier(estimator) else targets.values
-            params = routed[name].fit
-            if method != "transform":
-                for train, test in splits:
-                    tasks.append(
-                        (name, clone(estimator), X, y_branch, params, train, test)
-                        + (method,)
-                    )
-                    owners.append(name)
-            output = "transform" if method == "transform" and need_output else None
-            tasks.append(
-                (name, clone(estimator), X, y_branch, params, None, None, output)
-            )
-            owners.append(name)
-
+            splits = self._splits(X, y.classes, split_params)
+        tasks = self._tasks(estimators, y, routed, splits, need_output)
         runner = BudgetedParallel(
             self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
         results = runner.map(
-            _fit_branch_task,
-            [(*task, self.on_error) for task in tasks],
-            names=owners,
-            sizes=[len(X) if t[5] is None else len(t[5]) for t in tasks],
-            lost=_lost_branch_task if self.on_error == "warn" else None,
+            fit_branch_task,
+            [(X, task, self.on_error) for task in tasks],
+            names=[task.name for task in tasks],
+            sizes=[len(X) if t.train is None else len(t.train) for t in tasks],
+            lost=lost_branch_task if self.on_error == "warn" else None,
         )
         self.parallel_plan_ = runner.plan
-        outputs = self._collect(X, tasks, results)
+        outputs = self._collect(X, tasks, results, y)
         if self.verbose:
             print(f"[ParallelBranches] {format_plan(self.parallel_plan_)}")
             for name, seconds in self.branch_fit_times_.items():
                 print(f"[ParallelBranches] branch {name!r}: {seconds:.3f} s")
-
+        self.final_estimator_ = None
         if not need_output:
-            self.final_estimator_ = None
             return None
         X_out = self._concatenate(X, outputs)
-        if self.final_estimator is None:
-            self.final_estimator_ = None
-        else:
+        if self.final_estimator is not None:  # a thin last step over the union
             self.final_estimator_ = clone(self.final_estimator)
             with capped_n_jobs(self.final_estimator_, _caller_share(runner.plan)):
-                self.final_estimator_.fit(X_out, y, **routed.final_estimator.fit)
+                self.final_estimator_.fit(X_out, y.final, **routed.final_estimator.fit)
         return X_out
 
-    def _targets(self, y, role, estimators):
-        """What classifier branches, regressor branches and the final estimator
-        learn.
-
-        Classifier branches learn the labels encoded as ``0 .. n_classes - 1``,
-        so that their predictions are numbers whatever the labels (as in
-        StackingClassifier), and so does a final classifier. Regressor branches
-        that learn class labels -- in the classifier role, or text labels for a
-        classifier branch -- learn their dummy (one-hot) matrix, as PLS-DA is
-        defined: codes would invent an order between the classes.
-        """
-        if y is None:
-            return _Targets(None, None, None)
-        classifiers = [n for n, e in estimators if is_classifier(e)]
-        if role == "classifier":
-            check_classification_targets(y)
-        y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
-        if classifiers and role != "classifier":
-            try:
-                check_classification_targets(y)
-            except ValueError as exc:
-                raise ValueError(
-                    f"Branches {classifiers} are classifiers: {exc}"
-                ) from None
-        text = _is_text(y)
-        if text and role != "classifier" and not classifiers:
-            raise ValueError(
-                f"y holds values that are not numbers, such as {_first_text(y)!r}: "
-                "ParallelBranches without a classifier as final_estimator or "
-                "branch needs a numeric y. For class labels use a classifier "
-                "(e.g. PLSDiscriminantAnalysis for PLS-DA)."
+    def _tasks(self, estimators, y, routed, splits, need_output):
+        """The fits of the branches: each fold of a predictor, then all rows."""
+        tasks = []
+        for name, estimator in estimators:
+            method = self.stack_method_[name]
+            common = dict(
+                name=name,
+                y=y.classes if is_classifier(estimator) else y.values,
+                params=routed[name].fit,
             )
-        if role == "regressor" and text:
-            raise ValueError(
-                f"y holds values that are not numbers, such as {_first_text(y)!r}: "
-                f"the final_estimator {type(self.final_estimator).__name__} is a "
-                "regressor and needs a numeric y."
-            )
-        if not text and role != "classifier" and y.dtype.kind in "OUS":
-            y = y.astype(np.float64)  # numbers written as text: "12.5"
-        if role != "classifier" and not classifiers:
-            return _Targets(y, y, y)
-        self._label_encoder = _LabelCodes(y)
-        codes = self._label_encoder.transform(y)
-        if role == "classifier":
-            self.classes_ = self._label_encoder.classes_
-        if role != "classifier" and not text:
-            return _Targets(codes, y, y)
-        dummies = self._label_encoder.dummies(codes)
-        single = [
-            name
-            for name, est in estimators
-            if is_regressor(est) and not get_tags(est).target_tags.multi_output
-        ]
-        if dummies.ndim == 2 and single:
-            raise ValueError(
-                f"Branches {single} are regressors of one output: they cannot "
-                f"learn the class labels as PLS-DA does, one 0/1 column per class "
-                f"({dummies.shape[1]} columns). Use a classifier, or wrap them in "
-                "sklearn.multioutput.MultiOutputRegressor."
-            )
-        final = codes if role == "classifier" else y
-        return _Targets(codes, dummies, final, dummies=True)
+            if method != "transform":
+                tasks.extend(
+                    BranchTask(
+                        estimator=clone(estimator),
+                        train=train,
+                        test=test,
+                        method=method,
+                        **common,
+                    )
+                    for train, test in splits
+                )
+            keep = "transform" if method == "transform" and need_output else None
+            tasks.append(BranchTask(estimator=clone(estimator), method=keep, **common))
+        return tasks
 
     def _splits(self, X, y, split_params):
-        classifier = self._role() == "classifier" or any(
+        classifier = self._is_classifier() or any(
             is_classifier(e) for _, e in self.branches if not isinstance(e, str)
         )
         cv = check_cv(self.cv, y, classifier=classifier)
@@ -888,117 +661,63 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             )
         return splits
 
-    def _collect(self, X, tasks, results):
+    def _collect(self, X, tasks, results, y):
         """Set the fitted attributes from the task results; return the outputs."""
-        self.branch_fit_times_ = {}
-        self.branch_errors_ = {}
+        self.branch_fit_times_, self.branch_errors_ = {}, {}
         fitted, outputs, folds = {}, {}, {}
-        for (name, *_, train, test, _method), (output, estimator, seconds) in zip(
-            tasks, results
-        ):
+        for task, result in zip(tasks, results):
+            name = task.name
             self.branch_fit_times_[name] = (
-                self.branch_fit_times_.get(name, 0.0) + seconds
+                self.branch_fit_times_.get(name, 0.0) + result.seconds
             )
-            if isinstance(output, Exception):
-                self.branch_errors_.setdefault(
-                    name, f"{type(output).__name__}: {output}"
+            if result.error is not None:
+                error = f"{type(result.error).__name__}: {result.error}"
+                self.branch_errors_.setdefault(name, error)
+            elif task.train is None:
+                fitted[name] = result.fitted
+                if result.output is not None:
+                    outputs[name] = result.output
+            else:
+                folds.setdefault(name, []).append(
+                    (task.test, result.output, result.classes)
                 )
-            elif train is None:
-                fitted[name] = estimator
-                if output is not None:
-                    outputs[name] = output
-            else:  # a fold: ``estimator`` holds its classes
-                folds.setdefault(name, []).append((test, output, estimator))
-
-        for name, message in self.branch_errors_.items():
-            warnings.warn(
-                f"Branch {name!r} failed and is dropped: {message}",
-                FitFailedWarning,
-                stacklevel=4,
-            )
-        for name in self.branch_errors_:  # a branch with any failed task is dropped
-            fitted.pop(name, None)
-            outputs.pop(name, None)
-            folds.pop(name, None)
-        if self.branch_errors_ and not fitted:
-            raise ValueError(
-                f"Every branch failed: {self.branch_errors_}. Set on_error='raise' "
-                "to see the tracebacks."
-            )
-
-        encoder = getattr(self, "_label_encoder", None)
+        self._drop_failed(fitted, outputs, folds)
         self._predictor_names = {}
         for name, estimator in fitted.items():
             method = self.stack_method_[name]
             if method == "transform":
                 continue
-            n_samples = len(X)
             if name in folds:
-                stacked = None
-                for test, out, classes in folds[name]:
-                    if encoder is not None and classes is not None:
-                        out = self._fold_by_class(name, out, classes, method)
-                    out = _prediction_block(out, method)
-                    if stacked is None:
-                        stacked = np.empty((n_samples, out.shape[1]), dtype=out.dtype)
-                    elif out.shape[1] != stacked.shape[1]:
-                        raise ValueError(
-                            f"Branch {name!r}: the folds of cv give predictions of "
-                            "different widths (a class missing from a training "
-                            "fold?); use a stratified cv."
-                        )
-                    stacked[test] = out
-                outputs[name] = stacked
+                outputs[name] = out_of_fold(name, folds[name], len(X), method, y.codes)
+                width = outputs[name].shape[1]
             else:  # no outputs asked for: the width of one prediction
-                one_row = _safe_indexing(X, [0])
-                stacked = _prediction_block(getattr(estimator, method)(one_row), method)
-            self._predictor_names[name] = self._prediction_names(
-                estimator, method, stacked.shape[1]
+                one_row = getattr(estimator, method)(_safe_indexing(X, [0]))
+                width = prediction_block(one_row, method).shape[1]
+            self._predictor_names[name] = prediction_names(
+                estimator, method, width, y.codes, y.dummies
             )
-
         self.branches_ = [
             (name, est if est in ("drop", "passthrough") else fitted.get(name, "drop"))
             for name, est in self.branches
         ]
         self.named_branches_ = Bunch(**dict(self.branches_))
-        self.stack_method_ = {
-            name: method
-            for name, method in self.stack_method_.items()
-            if name not in self.branch_errors_
-        }
         return outputs
 
-    def _fold_by_class(self, name, output, classes, method):
-        """A fold's predictions with the columns of every class (per output)."""
-        codes = self._label_encoder
-        if not codes.multi_output:
-            return _all_classes(name, output, classes, len(codes.classes_), method)
-        if not isinstance(output, list):  # predict: one column per output
-            return output
-        return [
-            _all_classes(name, out, fold_classes, len(all_classes), method)
-            for out, fold_classes, all_classes in zip(output, classes, codes.classes_)
-        ]
-
-    def _prediction_names(self, estimator, method, width):
-        encoder = getattr(self, "_label_encoder", None)
-        if encoder is None:
-            classes = getattr(estimator, "classes_", None)
-        else:
-            classes = encoder.classes_
-        one_per_class = (
-            isinstance(classes, np.ndarray)
-            and classes.ndim == 1
-            and width in (len(classes), len(classes) - 1)  # binary: one kept
-        )
-        dummies = method == "predict" and self._regressors_learn_classes
-        if not one_per_class or (
-            method == "predict" and not (dummies and not is_classifier(estimator))
-        ):
-            if width == 1:
-                return [method]
-            return [f"{method}{i}" for i in range(width)]
-        return [f"{method}_{c}" for c in list(classes)[-width:]]
+    def _drop_failed(self, fitted, outputs, folds):
+        """Drop, with a warning, every branch any task of which failed."""
+        for name, message in self.branch_errors_.items():
+            warnings.warn(
+                f"Branch {name!r} failed and is dropped: {message}",
+                FitFailedWarning,
+                stacklevel=5,
+            )
+            for found in (fitted, outputs, folds, self.stack_method_):
+                found.pop(name, None)
+        if self.branch_errors_ and not fitted:
+            raise ValueError(
+                f"Every branch failed: {self.branch_errors_}. Set on_error='raise' "
+                "to see the tracebacks."
+            )
 
     # -- outputs ---------------------------------------------------------------
 
@@ -1032,19 +751,20 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
     def _outputs(self, X):
         """Outputs of the fitted branches on new rows, in parallel."""
         tasks = [
-            (name, est, X, self.stack_method_[name], os.getpid())
+            (X, name, est, self.stack_method_[name], os.getpid())
             for name, est in self._fitted_branches()
             if est != "passthrough"
         ]
         runner = BudgetedParallel(
             self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
-        results = runner.map(_branch_output, tasks, names=[t[0] for t in tasks])
+        results = runner.map(branch_output, tasks, names=[t[1] for t in tasks])
         return {
-            name: out if method == "transform" else _prediction_block(out, method)
-            for (name, _, _, method, _), out in zip(tasks, results)
+            name: out if method == "transform" else prediction_block(out, method)
+            for (_, name, _, method, _), out in zip(tasks, results)
         }
 
+    @available_if(_transformer_role)
     def transform(self, X):
         """Concatenate the outputs of the branches fitted on all rows.
 
@@ -1060,7 +780,15 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         X_out : ndarray of shape (n_samples, n_features_out)
             Branch outputs side by side (and ``X`` if ``passthrough``).
         """
-        return self._transform(X)
+        return self._as_output(self._transform(X), X)
+
+    def _as_output(self, X_out, X):
+        """The container ``set_output`` asks for (a role-dependent ``transform``
+        is not wrapped by scikit-learn's mixin)."""
+        adapter = _get_container_adapter("transform", self)
+        if adapter is None:
+            return X_out
+        return adapter.create_container(X_out, X, self.get_feature_names_out)
 
     def _transform(self, X):
         check_is_fitted(self)
@@ -1082,10 +810,7 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             Predictions.
         """
         check_is_fitted(self)
-        y_pred = self.final_estimator_.predict(self._transform(X))
-        if self._role() == "classifier":
-            return self._label_encoder.inverse_transform(y_pred)
-        return y_pred
+        return self.final_estimator_.predict(self._transform(X))
 
     @available_if(_final_estimator_has("predict_proba"))
     def predict_proba(self, X):
@@ -1125,12 +850,12 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
 
     @available_if(_final_estimator_has("score"))
     def score(self, X, y, sample_weight=None):
-        """Accuracy (classifier role) or the final estimator's score (R²).
+        """The final estimator's score on the branch outputs.
 
-        In the classifier role, the accuracy of :meth:`predict` on the original
-        labels, as :class:`~sklearn.ensemble.StackingClassifier` (a label the
-        fit never saw counts as an error); otherwise ``final_estimator_.score``
-        on the branch outputs.
+        The accuracy of :meth:`predict` for a classifier (a label the fit never
+        saw counts as an error), R² for a regressor, as
+        :class:`~sklearn.ensemble.StackingClassifier` and
+        :class:`~sklearn.ensemble.StackingRegressor` give.
 
         Parameters
         ----------
@@ -1144,14 +869,17 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
         Returns
         -------
         score : float
-            Accuracy, or ``final_estimator_.score`` on the branch outputs.
+            ``final_estimator_.score`` on the branch outputs.
         """
         check_is_fitted(self)
-        if self._role() == "classifier":  # labels the fit never saw count as errors
-            return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
         return self.final_estimator_.score(
             self._transform(X), y, sample_weight=sample_weight
         )
+
+    @property
+    def classes_(self):
+        """The class labels, in the classifier role (the final estimator's)."""
+        return self.final_estimator_.classes_
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: ``"<branch>__<feature>"``.
@@ -1245,13 +973,3 @@ class ParallelBranches(VersionedPickleMixin, TransformerMixin, _BaseComposition)
             "parallel", [self.final_estimator], names=["final_estimator"]
         )
         return _VisualBlock("serial", (branches, final), dash_wrapped=False)
-
-
-# sklearn wraps transform and fit_transform for set_output when the class is
-# created, which would discard an available_if: make them role-dependent after.
-for _method in ("transform", "fit_transform"):
-    setattr(
-        ParallelBranches,
-        _method,
-        available_if(_is_transformer_role)(getattr(ParallelBranches, _method)),
-    )
