@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.model_selection import OptunaSearchCV
+from skl_nirs.outliers import ApplicabilityDomain
 from skl_nirs.preprocessing import (
     ExtendedMultiplicativeScatterCorrection,
     ReflectanceToAbsorbance,
@@ -65,6 +66,8 @@ def _search_instances():
 # (meta-estimators) and for those whose defaults reject scikit-learn's check data
 # (2-3 wavelengths, zeros in "positive" data); a list of instances per estimator.
 TEST_INSTANCES = {
+    # scikit-learn's check data must hold outliers at the limits' confidence
+    "ApplicabilityDomain": [ApplicabilityDomain(confidence=0.9)],
     "ExtendedMultiplicativeScatterCorrection": [
         ExtendedMultiplicativeScatterCorrection(order=0)
     ],
@@ -95,7 +98,7 @@ def test_all_estimators_are_found():
 def test_sklearn_compatible_estimator(estimator, check):
     if getattr(estimator, "n_jobs", None) == 2:
         # Threads keep CI fast; under loky, the tiny check data would be run
-        # sequentially anyway (small-work rule of the CPU budget).
+        # in the caller anyway (cheap work).
         with parallel_backend("threading"):
             check(estimator)
     else:
