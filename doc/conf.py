@@ -142,6 +142,7 @@ sphinx_gallery_conf = {
 SKLEARN_DOC = "https://scikit-learn.org/stable/"
 SKLEARN_LABELS = {
     "metadata_routing": "metadata_routing.html",
+    "accuracy_score": "modules/model_evaluation.html#accuracy-score",
     "df_output_transform": "auto_examples/miscellaneous/plot_set_output.html",
     "sphx_glr_auto_examples_miscellaneous_plot_set_output.py": (
         "auto_examples/miscellaneous/plot_set_output.html"
