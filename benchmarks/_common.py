@@ -1,6 +1,6 @@
 """Shared helpers of the parallel benchmarks (bench_branches, bench_search,
-bench_budget): interleaved timing, verdict tables, fresh-process runs and
-peak-memory sampling.
+bench_budget, bench_dispatch): interleaved timing, verdict tables, fresh-process
+runs, peak-memory sampling and the estimators the benchmarks share.
 
 Not a benchmark itself. The scripts import it as ``_common`` (they run from
 this folder's parent with ``python benchmarks/<script>.py``, which puts this
@@ -88,7 +88,8 @@ def interleaved(cases, repeats, warmup=1, quiet=True):
     """Time callables in interleaved rounds: A, B, C, A, B, C, ...
 
     ``cases`` maps a name to a callable without arguments. Each callable is first
-    run ``warmup`` times untimed (this also starts and warms the loky workers),
+    run ``warmup`` times untimed (this also starts the loky workers if a case
+    uses them: see :func:`warm_loky` to be sure they are warm),
     then ``repeats`` timed rounds run every case once, in the given order, so
     that machine noise hits all of them alike. With ``quiet``, each timed run
     first waits for a quiet moment of the machine (see :func:`wait_quiet`), at
@@ -162,6 +163,7 @@ def print_times(times, title=None):
             f"{max(values):>8.3f} {len(values):>4} {used:>9.2f} {load:>10.2f} "
             f"{quiet:>22}"
         )
+    print(f"  load average after the runs: {load_average()}")
 
 
 class Verdicts:
@@ -175,6 +177,7 @@ class Verdicts:
     def __init__(self, title):
         self.title = title
         self.rows = []
+        self.plans = {}  # row index: plan line
 
     @staticmethod
     def _judge(measured, threshold, higher_is_better):
@@ -183,9 +186,17 @@ class Verdicts:
         return measured >= threshold if higher_is_better else measured <= threshold
 
     def add(
-        self, target, measured, threshold, higher_is_better=True, unit="x", quiet=None
+        self,
+        target,
+        measured,
+        threshold,
+        higher_is_better=True,
+        unit="x",
+        quiet=None,
+        plan=None,
     ):
-        """``measured`` (and ``quiet``) may be a number or a ``ratio()`` pair."""
+        """``measured`` (and ``quiet``) may be a number or a ``ratio()`` pair;
+        ``plan``, a ``format_plan`` line, is printed under the row."""
         if isinstance(measured, tuple):
             measured, quiet = measured
         sign = ">=" if higher_is_better else "<="
@@ -206,31 +217,49 @@ class Verdicts:
                 f"{sign} {threshold}{unit}",
                 "PASS" if ok else "FAIL",
                 text(quiet) + ("" if q_ok is None else (" PASS" if q_ok else " FAIL")),
+                load_average(),
             )
         )
+        if plan:
+            self.plans[len(self.rows) - 1] = plan
         return ok
 
     def check(self, target, ok, measured, want):
-        self.rows.append((target, str(measured), want, "PASS" if ok else "FAIL", ""))
+        row = (target, str(measured), want, "PASS" if ok else "FAIL", "")
+        self.rows.append((*row, load_average()))
         return ok
 
-    def info(self, target, measured, note):
+    def info(self, target, measured, note, plan=None):
         """A figure reported without a target."""
-        self.rows.append((target, str(measured), note, "info", ""))
+        self.rows.append((target, str(measured), note, "info", "", load_average()))
+        if plan:
+            self.plans[len(self.rows) - 1] = plan
 
     def print(self):
         print()
         print(f"== {self.title}: targets ==")
-        header = ("target", "measured", "wanted", "verdict", "quiet runs only")
-        widths = [max(len(r[k]) for r in [header, *self.rows]) for k in range(5)]
-        for row in [header, *self.rows]:
+        header = ("target", "measured", "wanted", "verdict", "quiet runs only", "load")
+        widths = [max(len(r[k]) for r in [header, *self.rows]) for k in range(6)]
+        for i, row in enumerate([header, *self.rows]):
             print(
                 f"  {row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  "
-                f"{row[2]:<{widths[2]}}  {row[3]:<{widths[3]}}  {row[4]}"
+                f"{row[2]:<{widths[2]}}  {row[3]:<{widths[3]}}  "
+                f"{row[4]:<{widths[4]}}  {row[5]}"
             )
+            if i - 1 in self.plans:
+                print(f"      plan: {self.plans[i - 1]}")
+        print(
+            "  (load: the 1/5/15-minute load averages when the figure was recorded; "
+            "our own processes count in them)"
+        )
         n_fail = sum(r[3] == "FAIL" for r in self.rows)
         n_pass = sum(r[3] == "PASS" for r in self.rows)
         print(f"  {n_pass} PASS, {n_fail} FAIL (verdicts on the medians of all runs)")
+
+
+def load_average():
+    """The machine's 1, 5 and 15-minute load averages, as text."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def machine_notes():
@@ -406,6 +435,59 @@ def transformer_branches(**pca):
         (name, make_pipeline(step, PCA(n_components=20, **pca)))
         for name, step in first_steps.items()
     ]
+
+
+def costly_branches():
+    """The 4 costly predictor branches of issue 11: SNV + GradientBoosting,
+    MSC + GradientBoosting, SavitzkyGolay + SVR, SNV + RandomForest (sklearn
+    defaults, ``random_state=0``)."""
+    from sklearn.ensemble import GradientBoostingRegressor, RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import SVR
+
+    from skl_nirs.preprocessing import (
+        MultiplicativeScatterCorrection,
+        SavitzkyGolay,
+        StandardNormalVariate,
+    )
+
+    return [
+        (
+            "snv_gb",
+            make_pipeline(
+                StandardNormalVariate(), GradientBoostingRegressor(random_state=0)
+            ),
+        ),
+        (
+            "msc_gb",
+            make_pipeline(
+                MultiplicativeScatterCorrection(),
+                GradientBoostingRegressor(random_state=0),
+            ),
+        ),
+        ("sg_svr", make_pipeline(SavitzkyGolay(), SVR())),
+        (
+            "snv_rf",
+            make_pipeline(
+                StandardNormalVariate(), RandomForestRegressor(random_state=0)
+            ),
+        ),
+    ]
+
+
+def python_snv(X):
+    """Standard normal variate computed row by row in pure Python (GIL-bound).
+
+    For ``FunctionTransformer(python_snv)``: user code of the kind threads do
+    not speed up (about 10 ms for 200 x 300 spectra).
+    """
+    out = []
+    for row in np.asarray(X, dtype=float).tolist():
+        n = len(row)
+        mean = sum(row) / n
+        scale = 1.0 / ((sum((v - mean) * (v - mean) for v in row) / n) ** 0.5 + 1e-12)
+        out.append([(v - mean) * scale for v in row])
+    return np.asarray(out)
 
 
 def union_runner(X, n_jobs, plans):

@@ -11,7 +11,8 @@ Three cases, each printing a timing (or memory) table and the ratios:
    50 trees, max_features="sqrt", two PLS and one Ridge pipeline), cv=5, on
    2 000 x 1 000 spectra.
    ParallelBranches(final_estimator=Ridge()) n_jobs=2 must be >= 1.35x faster
-   than n_jobs=1, and faster than StackingRegressor(n_jobs=2).
+   than n_jobs=1 (issue 11 raised it to 1.6x: bench_dispatch.py runs this case
+   with that target), and faster than StackingRegressor(n_jobs=2).
 3. memory: peak PSS of the parent and all its children (loky workers), sampled
    every 20 ms from /proc/<pid>/smaps_rollup, while fitting the 4 transformer
    branches on 20 000 x 2 000 float64 spectra, each measurement in a fresh
@@ -131,7 +132,12 @@ def case_union(args, verdicts):
         f"  PB speed-up n_jobs=2 vs 1: {speed_up[0]:.2f}x; FU: "
         f"{ratio(times, fu + '1', fu + '2')[0]:.2f}x"
     )
-    verdicts.add("1a union: PB n_jobs=2 vs PB n_jobs=1 (speed-up)", speed_up, 1.45)
+    verdicts.add(
+        "1a union: PB n_jobs=2 vs PB n_jobs=1 (speed-up)",
+        speed_up,
+        1.45,
+        plan=format_plan(plans[2]),
+    )
     verdicts.add(
         "1b union: FeatureUnion / PB time, n_jobs=2",
         ratio(times, fu + "2", pb + "2"),
@@ -147,7 +153,7 @@ def case_union(args, verdicts):
 # -- 2. stacking -----------------------------------------------------------------
 
 
-def case_stacking(args, verdicts):
+def case_stacking(args, verdicts, target=1.35):
     n, p = (500, 300) if args.quick else (2_000, 1_000)
     n_estimators = 20 if args.quick else 50
     X, y, _ = make_nirs_regression(n, p, random_state=0)
@@ -201,7 +207,12 @@ def case_stacking(args, verdicts):
         f"  PB speed-up: {speed_up[0]:.2f}x; StackingRegressor n_jobs=2 vs PB "
         f"n_jobs=1: {ratio(times, pb + '1', st)[0]:.2f}x"
     )
-    verdicts.add("2a stacking: PB n_jobs=2 vs PB n_jobs=1 (speed-up)", speed_up, 1.35)
+    verdicts.add(
+        "2a stacking: PB n_jobs=2 vs PB n_jobs=1 (speed-up)",
+        speed_up,
+        target,
+        plan=format_plan(plans[2]),
+    )
     verdicts.add(
         "2b stacking: StackingRegressor(n_jobs=2) / PB(n_jobs=2)",
         ratio(times, st, pb + "2"),

@@ -9,19 +9,23 @@
    RF(n_jobs=2), with the same candidates, is timed for reference.
 2. small work:
    a. warm ParallelBranches(n_jobs=2) (4 scatter/derivative + PCA(20)
-      branches) on 500 x 700 spectra must take >= 0.9x of n_jobs=1's speed (the
-      small-work rule runs it sequentially; its parallel_plan_ is printed);
+      branches) on 500 x 700 spectra must take >= 0.9x of n_jobs=1's speed
+      (tasks this cheap should stay in the caller; its parallel_plan_ is
+      printed);
    b. a fresh Python process fitting those branches on 21 samples with
       n_jobs=2 must take <= 1.1x the time of n_jobs=1 (whole-process wall time;
       the time from the first import to the end of the fit is also printed);
       FeatureUnion's ratio is reported (the issue measured 2.3x);
-   c. calibration of MIN_PARALLEL_BYTES: n_jobs=2 with the rule disabled
-      (skl_nirs.utils._parallel.MIN_PARALLEL_BYTES = 0) against n_jobs=1 over a
-      sweep of data sizes, for three workloads: ParallelBranches with the
-      4 scatter/derivative + PCA(20) branches, ParallelBranches with the
-      4 scatter/derivative transformers alone (outputs as large as X), and
-      OptunaSearchCV SNV -> PLS (40 trials, cv=5). "work" is the input summed
-      over the tasks, what the rule compares with the threshold.
+   c. the decision by measured seconds (issue 11), warm pool: n_jobs=2 (auto)
+      against both forced choices, the caller (n_jobs=1) and the workers
+      (n_jobs=2 under ``parallel_config(backend="loky")``), over a sweep of data
+      sizes for three workloads: ParallelBranches with the 4 scatter/derivative
+      + PCA(20) branches, ParallelBranches with the 4 scatter/derivative
+      transformers alone (outputs as large as X), and OptunaSearchCV SNV -> PLS
+      (40 trials, cv=5). It reports auto's time against the better of the two
+      forced choices (1.0x: as good as hindsight) and where auto ran the tasks.
+      This replaces the calibration of the byte threshold MIN_PARALLEL_BYTES,
+      deleted with issue 11.
 3. threading: under ``joblib.parallel_backend("threading")`` and default BLAS
    threads (no threadpool_limits anywhere), ParallelBranches(n_jobs=2) with 4
    BLAS-heavy branches (scatter/derivative + PCA(20)) on 2 000 x 1 000 must be
@@ -61,8 +65,9 @@ from _common import (
     start,
     transformer_branches,
     union_runner,
+    warm_loky,
 )
-from joblib import parallel_backend
+from joblib import parallel_backend, parallel_config
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.ensemble import RandomForestRegressor, StackingRegressor
 from sklearn.linear_model import Ridge
@@ -70,7 +75,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from threadpoolctl import threadpool_limits
 
-import skl_nirs.utils._parallel as budget
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.model_selection import OptunaSearchCV
@@ -183,7 +187,13 @@ def case_nested(args, verdicts):
         f"  (a) / nested: {ra[0]:.2f}x, (b) / nested: {rb[0]:.2f}x; sklearn nested / "
         f"ours nested: {ratio(times, ref, nested)[0]:.2f}x"
     )
-    verdicts.add("1 nested vs best single-level config (speed ratio)", best, 1.0)
+    outer, inner = plans["nested"]
+    verdicts.add(
+        "1 nested vs best single-level config (speed ratio)",
+        best,
+        1.0,
+        plan=f"search {format_plan(outer)} | refit PB {format_plan(inner)}",
+    )
     verdicts.info(
         "1r sklearn nested time / ours nested",
         f"{ratio(times, ref, nested)[0]:.2f}x",
@@ -212,6 +222,7 @@ def case_small_warm(args, verdicts):
         "2a small warm: PB n_jobs=2 speed vs n_jobs=1 (500x700)",
         ratio(times, "PB n_jobs=1", "PB n_jobs=2"),
         0.9,
+        plan=format_plan(plans[2]),
     )
 
 
@@ -228,6 +239,7 @@ from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.preprocessing import (
     Detrend, MultiplicativeScatterCorrection, SavitzkyGolay, StandardNormalVariate,
 )
+from skl_nirs.utils._parallel import format_plan
 X, _, _ = make_nirs_regression(21, 700, random_state=0)
 branches = [
     ("snv", make_pipeline(StandardNormalVariate(), PCA(n_components=20))),
@@ -239,7 +251,8 @@ est = {cls}(branches, n_jobs={n_jobs})
 est.fit_transform(X)
 plan = getattr(est, "parallel_plan_", None)
 print(json.dumps({{"inside": time.perf_counter() - start,
-                   "sequential": plan["sequential"] if plan else None}}))
+                   "sequential": plan["sequential"] if plan else None,
+                   "plan": format_plan(plan) if plan else None}}))
 """
 
 
@@ -257,7 +270,7 @@ def case_small_fresh(args, verdicts):
     ]
     walls = {c: [] for c in configs}
     inside = {c: [] for c in configs}
-    sequential = {}
+    sequential, plans = {}, {}
     for i in range(repeats + 1):  # the first round warms the disk cache
         for cls, n_jobs in configs:
             wall, out = run_python(FRESH.format(cls=cls, n_jobs=n_jobs))
@@ -266,6 +279,7 @@ def case_small_fresh(args, verdicts):
                 walls[(cls, n_jobs)].append(wall)
                 inside[(cls, n_jobs)].append(result["inside"])
             sequential[(cls, n_jobs)] = result["sequential"]
+            plans[(cls, n_jobs)] = result["plan"]
     print(f"  {'case':<24} {'process wall s':>15} {'import..fit s':>14}")
     for c in configs:
         print(
@@ -284,11 +298,15 @@ def case_small_fresh(args, verdicts):
         f"{fresh_ratio(walls, 'FeatureUnion'):.2f}x (import..fit "
         f"{fresh_ratio(inside, 'FeatureUnion'):.2f}x)"
     )
+    plan = plans[("ParallelBranches", 2)]
+    print(f"  plan PB n_jobs=2 (last process): {plan}")
+    print(f"  load average after the runs: {os.getloadavg()[0]:.2f}")
     verdicts.add(
         "2b fresh 21 samples: PB n_jobs=2 / n_jobs=1 process time",
         fresh_ratio(walls, "ParallelBranches"),
         1.1,
         higher_is_better=False,
+        plan=plan,
     )
     verdicts.info(
         "2b' FeatureUnion n_jobs=2 / n_jobs=1 process time",
@@ -307,8 +325,8 @@ def scatter_branches():
     ]
 
 
-def _calibration_workloads(quick):
-    """(label, sizes, make(n_jobs) -> estimator, tasks per fit, fit(est, X, y))."""
+def _decision_workloads(quick):
+    """(label, sizes, make(n_jobs) -> estimator) of the 2c sweep."""
     pls_space = {"plsregression__n_components": ("int", 1, 15)}
 
     def search(n_jobs):
@@ -317,123 +335,92 @@ def _calibration_workloads(quick):
             pipe, pls_space, n_trials=40, cv=5, n_jobs=n_jobs, random_state=0
         )
 
+    def pca_branches(n_jobs):
+        return ParallelBranches(transformer_branches(), n_jobs=n_jobs)
+
+    def scatter_only(n_jobs):
+        return ParallelBranches(scatter_branches(), n_jobs=n_jobs)
+
     if quick:
-        return [
-            (
-                "PB, 4 x (scatter/derivative + PCA(20))",
-                [(100, 700), (1000, 1000)],
-                lambda n_jobs: ParallelBranches(transformer_branches(), n_jobs=n_jobs),
-                4,
-            ),
-        ]
+        return [("PB, 4 x (scatter/derivative + PCA(20))", [(100, 700)], pca_branches)]
     return [
         (
             "PB, 4 x (scatter/derivative + PCA(20))",
-            [
-                (100, 700),
-                (500, 700),
-                (1000, 1000),
-                (1500, 1000),
-                (2000, 1000),
-                (5000, 1500),
-            ],
-            lambda n_jobs: ParallelBranches(transformer_branches(), n_jobs=n_jobs),
-            4,
+            [(100, 700), (500, 700), (1000, 1000), (2000, 1000), (5000, 1500)],
+            pca_branches,
         ),
         (
             "PB, 4 x scatter/derivative only (outputs as large as X)",
-            [(500, 700), (2000, 1000), (5000, 1500)],
-            lambda n_jobs: ParallelBranches(scatter_branches(), n_jobs=n_jobs),
-            4,
+            [(500, 700), (5000, 1500)],
+            scatter_only,
         ),
         (
             "OptunaSearchCV SNV -> PLS(1-15), 40 trials, cv=5",
             [(50, 300), (200, 300), (500, 700)],
             search,
-            200,
         ),
     ]
 
 
-def case_calibrate(args, verdicts):
+def _where(plan):
+    return f"{plan['tasks_in_caller']}c+{plan['tasks_in_workers']}w"
+
+
+def case_decision(args, verdicts):
+    """Does the dispatch by measured seconds choose the better of its two
+    options? Auto (n_jobs=2) against both forced choices: the caller (n_jobs=1)
+    and the workers (n_jobs=2 under parallel_config(backend="loky")), warm."""
     print(
-        "\n## 2c. calibration of MIN_PARALLEL_BYTES: n_jobs=2 with the rule "
-        "disabled (MIN_PARALLEL_BYTES=0) vs n_jobs=1, warm; work = input bytes "
-        "summed over the tasks, as the rule counts it"
+        "\n## 2c. the decision, warm pool: n_jobs=2 (auto) vs the caller forced "
+        "(n_jobs=1) vs workers forced (n_jobs=2, parallel_config(backend='loky'))"
     )
-    saved = budget.MIN_PARALLEL_BYTES
-    summary = []
-    try:
-        for label, sizes, make, n_tasks in _calibration_workloads(args.quick):
-            print(f"  {label}")
+    warm_loky()
+    worst = None
+    for label, sizes, make in _decision_workloads(args.quick):
+        print(f"  {label}")
+        print(
+            f"  {'size':>10} {'caller s':>9} {'workers s':>10} {'auto s':>8} "
+            f"{'auto/best':>9} {'other load':>10}  auto ran (c: caller, w: workers)"
+        )
+        for n, p in sizes:
+            X, y, _ = make_nirs_regression(n, p, random_state=0)
+            plans = {}
+
+            def fit(n_jobs, key, X=X, y=y, make=make, plans=plans):
+                est = make(n_jobs)
+                if hasattr(est, "fit_transform"):  # ParallelBranches
+                    est.fit_transform(X, y)
+                else:  # the search
+                    est.fit(X, y)
+                plans[key] = est.parallel_plan_
+
+            def forced_workers(fit=fit):
+                with parallel_config(backend="loky"):
+                    fit(2, "workers")
+
+            cases = {
+                "caller": lambda fit=fit: fit(1, "caller"),
+                "workers": forced_workers,
+                "auto": lambda fit=fit: fit(2, "auto"),
+            }
+            with threadpool_limits(limits=1):
+                times = interleaved(cases, args.repeats)
+            t = {k: med(v) for k, v in times.items()}
+            best = min(t["caller"], t["workers"])
+            score = best / t["auto"]  # speed of auto relative to the better choice
+            worst = score if worst is None else min(worst, score)
+            load = med([f for v in times.foreign.values() for f in v])
             print(
-                f"  {'size':>11} {'work MiB':>9} {'n_jobs=1 s':>11} "
-                f"{'n_jobs=2 s':>11} {'speed-up':>9} {'other load':>11}  "
-                "plan with the rule"
+                f"  {f'{n}x{p}':>10} {t['caller']:>9.3f} {t['workers']:>10.3f} "
+                f"{t['auto']:>8.3f} {score:>8.2f}x {load:>10.2f}  "
+                f"{_where(plans['auto'])}: {plans['auto']['reason']}"
             )
-            rows = []
-            for n, p in sizes:
-                X, y, _ = make_nirs_regression(n, p, random_state=0)
-
-                def fit(n_jobs, X=X, y=y, make=make):
-                    est = make(n_jobs)
-                    if hasattr(est, "fit_transform"):  # ParallelBranches
-                        est.fit_transform(X, y)
-                    else:  # the search
-                        est.fit(X, y)
-                    return est
-
-                def seq(fit=fit):
-                    fit(1)
-
-                def par(fit=fit):
-                    budget.MIN_PARALLEL_BYTES = 0
-                    try:
-                        fit(2)
-                    finally:
-                        budget.MIN_PARALLEL_BYTES = saved
-
-                with threadpool_limits(limits=1):
-                    rule_plan = fit(2).parallel_plan_
-                    times = interleaved({"seq": seq, "par": par}, args.repeats)
-                t1, t2 = med(times["seq"]), med(times["par"])
-                work = n_tasks * X.nbytes / 2**20
-                load = med(times.foreign["seq"] + times.foreign["par"])
-                rows.append((n, p, work, t1, t2))
-                plan = (
-                    "sequential (small work)"
-                    if rule_plan["sequential"]
-                    else f"{rule_plan['n_workers']} workers"
-                )
-                print(
-                    f"  {f'{n}x{p}':>11} {work:>9.1f} {t1:>11.3f} {t2:>11.3f} "
-                    f"{t1 / t2:>8.2f}x {load:>11.2f}  {plan}"
-                )
-            # the smallest work from which every larger size pays
-            rows.sort(key=lambda r: r[2])
-            losing = [k for k, r in enumerate(rows) if r[3] / r[4] < 1.0]
-            start = losing[-1] + 1 if losing else 0
-            if start < len(rows):
-                first = rows[start]
-                text = (
-                    f"pays from {first[2]:.0f} MiB up (n_jobs=1 {first[3]:.2f} s, "
-                    f"{first[3] / first[4]:.2f}x)"
-                )
-                if losing:
-                    last = rows[losing[-1]]
-                    text += (
-                        f"; loses at {last[2]:.0f} MiB (n_jobs=1 {last[3]:.2f} s, "
-                        f"{last[3] / last[4]:.2f}x)"
-                    )
-            else:
-                text = "never pays in the sweep"
-            print(f"  -> {text}")
-            summary.append(f"{label.split(',')[0]}: {text}")
-    finally:
-        budget.MIN_PARALLEL_BYTES = saved
-    print(f"  current threshold {saved / 2**20:.0f} MiB")
-    for line in summary:
-        verdicts.info("2c calibration", line, "reported")
+    print(f"  load average after the sweep: {os.getloadavg()[0]:.2f}")
+    verdicts.info(
+        "2c auto's speed / the better forced choice, worst size",
+        f"{worst:.2f}x",
+        "reported (1.0x: auto chose as well as hindsight)",
+    )
 
 
 # -- 3. threading ----------------------------------------------------------------
@@ -489,6 +476,7 @@ def case_threading(args, verdicts, svd_solver="full"):
         f"{tag} threading, PCA {svd_solver}: PB n_jobs=2 speed vs n_jobs=1",
         ratio(times, seq, pb2),
         1.0,
+        plan=format_plan(plans[(2, True)]),
     )
     verdicts.info(
         f"{tag}' threading, PCA {svd_solver}: FeatureUnion n_jobs=2 vs sequential",
@@ -502,7 +490,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument(
-        "--only", choices=["nested", "small", "calibrate", "threading"], default=None
+        "--only", choices=["nested", "small", "decision", "threading"], default=None
     )
     args = parser.parse_args()
     verdicts = start("bench_budget", args, 2)
@@ -511,8 +499,8 @@ def main():
     if args.only in (None, "small"):
         case_small_warm(args, verdicts)
         case_small_fresh(args, verdicts)
-    if args.only in (None, "calibrate"):
-        case_calibrate(args, verdicts)
+    if args.only in (None, "decision"):
+        case_decision(args, verdicts)
     if args.only in (None, "threading"):
         case_threading(args, verdicts, "full")
         case_threading(args, verdicts, "randomized")
