@@ -1,4 +1,4 @@
-"""Tests of load_spectra_csv."""
+"""Tests of load_spectra_csv, each through pandas' reader and through csv's."""
 
 import csv
 
@@ -6,10 +6,20 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skl_nirs.datasets import load_spectra_csv, make_nirs_regression
+from skl_nirs.datasets import _io, load_spectra_csv, make_nirs_regression
 
 HEADER = "id,protein,grade,1100,1102,1104\n"
 ROWS = "A,12.5,high,0.31,0.32,0.34\nB,9.1,low,0.29,0.30,0.31\n"
+
+
+@pytest.fixture(autouse=True, params=["pandas", "csv"])
+def reader(request, monkeypatch):
+    """Run each test with pandas' fast path, and with pandas unavailable."""
+    if request.param == "pandas":
+        pytest.importorskip("pandas")
+    else:
+        monkeypatch.setattr(_io, "_pandas", lambda: None)
+    return request.param
 
 
 def _write(tmp_path, text, name="spectra.csv", **kwargs):
@@ -121,7 +131,8 @@ def test_byte_order_mark_blank_lines_quotes_and_spaces(tmp_path):
 
 def test_nan_cells_are_missing_values(tmp_path):
     path = _write(tmp_path, "y,1100,1102\n1,nan,0.2\n")
-    X, _, _ = load_spectra_csv(path, target="y")
+    with pytest.warns(UserWarning, match="1 spectrum values, the first at line 2"):
+        X, _, _ = load_spectra_csv(path, target="y")
     assert np.isnan(X[0, 0])
     assert X[0, 1] == 0.2
 
@@ -261,3 +272,122 @@ def test_wrong_delimiter_gets_a_hint(tmp_path):
         load_spectra_csv(path, target="protein")
     X, y, _ = load_spectra_csv(path, target="protein", delimiter=";")
     assert X.shape == (2, 3)
+
+
+@pytest.mark.parametrize("reader", ["pandas"], indirect=True)
+def test_clean_files_take_the_pandas_path(tmp_path, monkeypatch):
+    def fail(*args):
+        raise AssertionError("read by csv")
+
+    monkeypatch.setattr(_io, "_parse_csv_rows", fail)
+    X, y, _ = load_spectra_csv(_write(tmp_path, HEADER + ROWS), target="protein")
+    assert_array_equal(X, [[0.31, 0.32, 0.34], [0.29, 0.30, 0.31]])
+    assert_array_equal(y, [12.5, 9.1])
+
+
+# --- sample ids -----------------------------------------------------------------
+
+
+def test_id_column_is_a_fourth_value(tmp_path):
+    path = _write(tmp_path, HEADER + ROWS.replace("B,", " B ,"))
+    X, y, wavelengths, ids = load_spectra_csv(path, target="grade", id_column="id")
+    assert ids.dtype == object
+    assert_array_equal(ids, ["A", "B"])
+    assert_array_equal(y, ["high", "low"])
+    assert X.shape == (2, 3)
+
+
+def test_ids_may_repeat_and_be_numbers(tmp_path):
+    path = _write(tmp_path, "7,y,1100\n12,1,0.1\n12,2,0.2\n")
+    X, _, wavelengths, ids = load_spectra_csv(path, target="y", id_column="7")
+    assert_array_equal(ids, ["12", "12"])  # str, as written
+    assert_array_equal(wavelengths, [1100])  # a numeric id header is no wavelength
+
+
+def test_ids_index_the_frames(tmp_path):
+    pd = pytest.importorskip("pandas")
+    path = _write(tmp_path, HEADER + ROWS)
+    X, Y, _, ids = load_spectra_csv(
+        path, target=["protein", "grade"], id_column="id", as_frame=True
+    )
+    assert isinstance(ids, pd.Index) and ids.name == "id"
+    assert list(X.index) == list(Y.index) == ["A", "B"]
+    _, y, _, _ = load_spectra_csv(path, target="protein", id_column="id", as_frame=True)
+    assert list(y.index) == ["A", "B"]
+
+
+def test_id_column_errors(tmp_path):
+    path = _write(tmp_path, HEADER + ROWS)
+    with pytest.raises(ValueError, match="Id column 'sample' not found in the head"):
+        load_spectra_csv(path, id_column="sample")
+    with pytest.raises(ValueError, match="'id_column' parameter names a target"):
+        load_spectra_csv(path, target="protein", id_column="protein")
+    with pytest.raises(ValueError, match="'id_column' parameter of load_spectra"):
+        load_spectra_csv(path, id_column=0)
+    path = _write(tmp_path, HEADER + ROWS + " ,1,h,0.1,0.2,0.3\n", name="empty.csv")
+    with pytest.raises(ValueError, match="Line 4, column 'id': empty sample id value"):
+        load_spectra_csv(path, id_column="id")
+    path = _write(tmp_path, "id,1100,id\nA,0.1,B\n", name="twice.csv")
+    with pytest.raises(ValueError, match="Id column 'id' appears more than once"):
+        load_spectra_csv(path, id_column="id")
+
+
+# --- values the two readers must see alike ----------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "-Infinity", "1e400"])
+def test_infinite_spectrum_values_name_line_and_column(tmp_path, value):
+    path = _write(tmp_path, HEADER + ROWS + f"C,1,h,0.1,{value},0.3\n")
+    match = f"Line 4, column '1102': '{value}' is not a finite number"
+    with pytest.raises(ValueError, match=match):
+        load_spectra_csv(path, target="protein")
+
+
+def test_non_finite_targets(tmp_path):
+    path = _write(tmp_path, HEADER + ROWS + "C,inf,h,0.1,0.2,0.3\n")
+    with pytest.raises(ValueError, match="Line 4, column 'protein': 'inf' is not"):
+        load_spectra_csv(path, target="protein")
+    path = _write(tmp_path, HEADER + ROWS + "C,nan,h,nan,0.2,nan\n", name="nan.csv")
+    with pytest.warns(
+        UserWarning,
+        match=r"2 spectrum values, the first at line 4, column '1100'; 1 target "
+        r"values, the first at line 4, column 'protein'",
+    ) as record:
+        X, y, _ = load_spectra_csv(path, target="protein")
+    assert record[0].filename == __file__
+    assert np.isnan(y[2]) and np.isnan(X[2, [0, 2]]).all()
+
+
+@pytest.mark.parametrize(
+    "rows, match",
+    [
+        ("C,1,h,0.1,TRUE,0.3\n", "Line 4, column '1102': 'TRUE' is not a number"),
+        ("C,1,h,0.1,NA,0.3\n", "Line 4, column '1102': 'NA' is not a number"),
+        (" \nC,1,h,0.1,0.2,0.3\n", "Line 4: expected 6 fields as in the header, got"),
+        ("C,1,h,0.1,0.2\n", "Line 4: expected 6 fields as in the header, got 5"),
+        ("C,1,h,0.1,0.2,0.3,\n", "Line 4: expected 6 fields as in the header, got 7"),
+    ],
+)
+def test_cells_pandas_would_accept_are_errors(tmp_path, rows, match):
+    path = _write(tmp_path, HEADER + ROWS + rows)
+    with pytest.raises(ValueError, match=match):
+        load_spectra_csv(path, target="protein")
+
+
+def test_short_row_missing_an_ignored_column(tmp_path):
+    path = _write(tmp_path, "1100,1102,comment\n0.1,0.2,ok\n0.3,0.4\n")
+    with pytest.raises(ValueError, match="Line 3: expected 3 fields as in the header"):
+        load_spectra_csv(path)
+
+
+def test_first_row_longer_than_the_header(tmp_path):
+    path = _write(tmp_path, "1100,1102\n0.1,0.2,0.3\n")
+    with pytest.raises(ValueError, match="Line 2: expected 2 fields as in the header"):
+        load_spectra_csv(path)
+
+
+def test_blank_lines_and_header_after_blank_lines(tmp_path):
+    path = _write(tmp_path, "\n\n" + HEADER + ROWS + "\n\n")
+    X, y, wavelengths, ids = load_spectra_csv(path, target="protein", id_column="id")
+    assert_array_equal(X, [[0.31, 0.32, 0.34], [0.29, 0.30, 0.31]])
+    assert_array_equal(ids, ["A", "B"])
