@@ -1,12 +1,10 @@
 """OptunaSearchCV: Optuna chooses the candidates, joblib workers evaluate them."""
 
 import copy
-import functools
 import logging
 import math
-import re
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,7 +12,14 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state, get_tags, indexable
 
+from skl_nirs.model_selection import _study
 from skl_nirs.model_selection._search_space import SearchSpace
+from skl_nirs.model_selection._study import (
+    _FOLDS,
+    _REUSED,
+    evaluated_trials,
+    trial_key,
+)
 from skl_nirs.utils._compat import (
     BaseSearchCV,
     HasMethods,
@@ -36,21 +41,6 @@ from skl_nirs.utils._parallel import (
 )
 from skl_nirs.utils._versioning import VersionedPickleMixin
 
-# Trial user attributes in which the search keeps what it needs to rebuild
-# cv_results_ from a (possibly shared, possibly resumed) study.
-_FOLDS = "skl_nirs:folds"
-_REUSED = "skl_nirs:reused_from"
-_OBJECTIVE = "skl_nirs:objective"
-_SCORING = "skl_nirs:scoring"
-_N_SPLITS = "skl_nirs:n_splits"
-# Errors raised when two processes create one storage or study at once
-# ("table ... already exists", a duplicated key, "database is locked")
-_CREATION_RACES = (
-    "IntegrityError",
-    "OperationalError",
-    "ProgrammingError",
-    "DuplicatedStudyError",
-)
 _FOLD_KEYS = (
     "test_scores",
     "train_scores",
@@ -118,7 +108,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
           ``("int_log", low, high)``, ``("float", low, high)``,
           ``("float", low, high, step)`` or ``("float_log", low, high)``,
         - a list of choices (categorical), which may hold estimators, whole
-          branches, ``"drop"`` or ``None``.
+          branches, ``"drop"`` or ``None``. Optuna stores an object choice
+          under a label made of its short ``repr`` and a hash of its
+          parameters (``'Ridge(alpha=1000.0) #1f0c5a2e'``), never under its
+          position in the list.
+
+        Bounds must be finite numbers with ``low <= high``.
 
         A list of such dicts is searched like ``GridSearchCV``'s list of grids:
         each trial first chooses one of them.
@@ -253,10 +248,25 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
     With a ``storage``, ``n_trials`` counts the finished trials of the whole
     study: a search interrupted after 30 of 50 trials runs 20 more when fitted
-    again, and two processes each asked for 50 trials share them (a few more may
-    be run when they ask at the same moment). The processes sharing a study
-    must use the same estimator, space, scoring and cv. Trials left running by
-    a killed process stay ``RUNNING`` in the storage and are not counted.
+    again, and k processes each asked for 50 trials share them: each trial is
+    asked only if the study's finished and running trials are fewer than
+    ``n_trials``, so that the k processes run at most k - 1 extra trials. A
+    process whose trials are still running elsewhere waits for them.
+
+    The study records what its scores depend on: the search space (the labels
+    of its choices included), the estimator (its parameters, recursively), the
+    data (shape and ``joblib.hash`` of ``X`` and ``y``, of the cv splits and of
+    the fit parameters), ``scoring``, ``error_score`` and
+    ``return_train_score``. A search with another setup, a study holding
+    trials the search did not run (plain Optuna trials, or trials of another
+    setup) and a multi-objective study are refused before any trial. A cv
+    splitter that shuffles must have a fixed ``random_state`` for a study to
+    be resumed or shared.
+
+    A searching process records a heartbeat on the study every 10 seconds.
+    Trials left running by a process killed (or cut off) for 60 seconds stay
+    ``RUNNING`` in the storage and are no longer counted: the other processes
+    run trials in their place.
 
     References
     ----------
@@ -373,7 +383,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             seed = int(np.random.SeedSequence([seed, first_trial]).generate_state(1)[0])
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
-    def _create_study(self, objective, seed):
+    def _create_study(self, seed, setup):
         import optuna
 
         if self.storage is None and self.study_name is not None:
@@ -392,47 +402,31 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             if self.pruner is None
             else copy.deepcopy(self.pruner)
         )
-        for attempt in range(4):
-            try:
-                study = optuna.create_study(
-                    storage=self.storage,
-                    study_name=self.study_name,
-                    sampler=sampler,
-                    pruner=pruner,
-                    direction="maximize",
-                    load_if_exists=self.storage is not None,
-                )
-                break
-            except Exception as exc:
-                # Processes starting together on a new RDB storage race to create
-                # its tables (or the study); the losers find them on a retry.
-                if type(exc).__name__ in _CREATION_RACES and attempt < 3:
-                    time.sleep(0.2 * (attempt + 1))
-                    continue
-                raise ValueError(
-                    f"storage={self.storage!r} could not be opened: "
-                    f"{type(exc).__name__}: {exc}"
-                ) from exc
-        if study.direction != optuna.study.StudyDirection.MAXIMIZE:
-            raise ValueError(
-                f"Study {study.study_name!r} in storage is set to "
-                f"{study.direction.name}; OptunaSearchCV maximises scikit-learn scores."
-            )
-        recorded_setup = (
-            (_OBJECTIVE, objective),
-            (_SCORING, _scoring_id(self.scoring)),
-            (_N_SPLITS, self.n_splits_),
-        )
-        for attr, value in recorded_setup:
-            recorded = study.user_attrs.get(attr, value)
-            if recorded != value:
-                raise ValueError(
-                    f"Study {study.study_name!r} in storage was searched with "
-                    f"{attr.split(':')[1]}={recorded!r}, not {value!r}; use another "
-                    "study_name."
-                )
-            study.set_user_attr(attr, value)
+        study = _study.open_study(self.storage, self.study_name, sampler, pruner)
+        if setup is not None:
+            _study.check_setup(study, setup)
         return study
+
+    def _setup(self, space, objective, X, y, splits, routed_params):
+        """What a shared study records and checks (see ``_study.check_setup``)."""
+        return {
+            "objective": objective,
+            "scoring": _study.scoring_id(self.scoring),
+            "n_splits": len(splits),
+            "error_score": str(self.error_score),
+            "return_train_score": self.return_train_score,
+            "param_distributions": space.describe(),
+            "estimator": _study.estimator_id(self.estimator),
+            "data": _study.data_id(
+                X,
+                y,
+                splits,
+                {
+                    "fit": routed_params.estimator.fit,
+                    "score": routed_params.scorer.score,
+                },
+            ),
+        }
 
     # -- fit -------------------------------------------------------------------
 
@@ -474,6 +468,9 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         splits = list(cv.split(X, y, **routed_params.splitter.split))
         self.n_splits_ = len(splits)
         objective = self._objective_name(scorers)
+        setup = None
+        if self.storage is not None:  # checked before any trial
+            setup = self._setup(space, objective, X, y, splits, routed_params)
 
         base_estimator = clone(self.estimator)
         fit_kwargs = dict(
@@ -494,16 +491,16 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             seed = None
             if self.sampler is None and self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-            study = self._create_study(objective, seed)
+            study = self._create_study(seed, setup)
             # On a shared or resumed study, a batch seeded like an earlier one
             # would draw the same start-up candidates again.
             batch_seed = seed if self.storage is not None else None
-            self._optimize(study, space, evaluate, objective, batch_seed)
+            self._optimize(study, space, evaluate, objective, batch_seed, setup)
         self.parallel_plan_ = runner.plan
         if self.verbose:
             print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
 
-        trials = _evaluated_trials(study)
+        trials = evaluated_trials(study)
         if not trials:
             raise ValueError(
                 "No candidate was evaluated on every fold: "
@@ -576,44 +573,69 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
         return evaluate
 
-    def _optimize(self, study, space, evaluate, objective, batch_seed):
+    def _optimize(self, study, space, evaluate, objective, batch_seed, setup):
         """Ask, evaluate and tell batches of trials until the study is done."""
         from optuna.trial import TrialState
 
         start = time.monotonic()
+        tag = None if setup is None else _study.setup_tag(setup)
+        heartbeat = nullcontext() if setup is None else _study.Heartbeat(study)
         exhausted = False
-        while not exhausted:
-            trials = study.get_trials(deepcopy=False)
-            remaining = (
-                self.batch_size
-                if self.n_trials is None
-                else self.n_trials - sum(map(_counts, trials))
-            )
-            if remaining <= 0 or (
-                self.timeout is not None and time.monotonic() - start > self.timeout
-            ):
-                return
-            scored = {
-                _key(t.params): t
-                for t in trials
-                if t.state != TrialState.PRUNED and _FOLDS in t.user_attrs
-            }
-            batch, told = [], set()
-            try:
-                for _ in range(min(self.batch_size, remaining)):
-                    batch.append(study.ask())
-                if batch_seed is not None:  # (TPE samples when suggest is called)
-                    study.sampler = self._default_sampler(batch_seed, batch[0].number)
-                exhausted = self._run_batch(
-                    study, space, evaluate, objective, batch, scored, told
-                )
-            except BaseException:
-                # an error or an interruption: do not leave the batch RUNNING
-                for trial in batch:
-                    if trial.number not in told:
-                        with suppress(Exception):  # (the error is raised below)
-                            study.tell(trial, state=TrialState.FAIL)
-                raise
+        with heartbeat:
+            while not exhausted:
+                if self.timeout is not None and time.monotonic() - start > self.timeout:
+                    return
+                trials = study.get_trials(deepcopy=False)
+                if tag is not None:  # before any trial, then at each batch
+                    _study.check_trials(study, trials, tag)
+                done, running = _study.count_trials(study, trials)
+                if self.n_trials is not None and done >= self.n_trials:
+                    return
+                if self.n_trials is not None and done + running >= self.n_trials:
+                    time.sleep(_study._POLL)  # other processes run the last trials
+                    continue
+                scored = {
+                    trial_key(t.params): t
+                    for t in trials
+                    if t.state != TrialState.PRUNED and _FOLDS in t.user_attrs
+                }
+                batch, told = [], set()
+                try:
+                    self._ask(study, batch, done + running, tag, heartbeat)
+                    if batch_seed is not None:  # (TPE samples when suggest is called)
+                        study.sampler = self._default_sampler(
+                            batch_seed, batch[0].number
+                        )
+                    exhausted = self._run_batch(
+                        study, space, evaluate, objective, batch, scored, told
+                    )
+                except BaseException:
+                    # an error or an interruption: do not leave the batch RUNNING
+                    for trial in batch:
+                        if trial.number not in told:
+                            with suppress(Exception):  # (the error is raised below)
+                                study.tell(trial, state=TrialState.FAIL)
+                    raise
+
+    def _ask(self, study, batch, counted, tag, heartbeat):
+        """Ask up to ``batch_size`` trials into ``batch``, within ``n_trials``.
+
+        On a shared study (``tag`` set), each trial is tagged with the setup and
+        this process, and the study's finished and running trials are counted
+        again before each ask: k processes asking at once then exceed
+        ``n_trials`` by k - 1 trials at most.
+        """
+        while len(batch) < self.batch_size and (
+            self.n_trials is None or counted < self.n_trials
+        ):
+            batch.append(study.ask())
+            if tag is None:
+                counted += 1
+                continue
+            _study.tag_trial(batch[-1], tag, heartbeat.process)
+            if self.n_trials is not None:
+                trials = study.get_trials(deepcopy=False)
+                counted = sum(_study.count_trials(study, trials, heartbeat.process))
 
     def _run_batch(self, study, space, evaluate, objective, batch, scored, told):
         """Evaluate a batch of asked trials and tell their outcomes."""
@@ -622,7 +644,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         candidates = {}  # new candidate key -> (params, first trial)
         for trial in batch:
             params = space.suggest(trial)
-            key = _key(trial.params)
+            key = trial_key(trial.params)
             if key not in scored and key not in candidates:
                 candidates[key] = (params, trial)
 
@@ -648,7 +670,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
         exhausted = False
         for trial in batch:
-            key = _key(trial.params)
+            key = trial_key(trial.params)
             if key in candidates:
                 first = candidates[key][1]
                 if len(folds[key]) < self.n_splits_:
@@ -691,58 +713,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         for callback in self.callbacks or ():
             callback(study, frozen)
         return stopped
-
-
-def _scoring_id(scoring):
-    """A description of ``scoring`` that is the same in every process."""
-    if scoring is None or isinstance(scoring, str):
-        return str(scoring)
-    if isinstance(scoring, dict):
-        return str({key: _scoring_id(value) for key, value in sorted(scoring.items())})
-    if isinstance(scoring, (list, tuple, set)):
-        return str(sorted(scoring))
-    if isinstance(scoring, functools.partial):
-        options = (scoring.args, sorted(scoring.keywords.items()))
-        return f"partial({_scoring_id(scoring.func)}, {options!r})"
-    if hasattr(scoring, "__qualname__"):  # a function
-        return f"{scoring.__module__}.{scoring.__qualname__}"
-    # make_scorer(metric, options) for sklearn's scorers, without the addresses
-    # of the objects that have no repr of their own
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(scoring))
-
-
-def _counts(trial):
-    """Whether a trial counts towards ``n_trials``: finished, and not interrupted.
-
-    A trial that failed without being evaluated (the search raised or was
-    interrupted) is evaluated again by a resumed search.
-    """
-    from optuna.trial import TrialState
-
-    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
-        return True
-    return trial.state == TrialState.FAIL and (
-        _FOLDS in trial.user_attrs or _REUSED in trial.user_attrs
-    )
-
-
-def _key(optuna_params):
-    return tuple(sorted(optuna_params.items()))
-
-
-def _evaluated_trials(study):
-    """The trials that evaluated a candidate, each candidate once.
-
-    Two processes sharing a study may evaluate the same candidate at the same
-    time; the first trial keeps it.
-    """
-    trials, seen = [], set()
-    for trial in study.get_trials(deepcopy=False):
-        key = _key(trial.params)
-        if _FOLDS in trial.user_attrs and key not in seen:
-            seen.add(key)
-            trials.append(trial)
-    return trials
 
 
 def _mean_score(folds, objective):

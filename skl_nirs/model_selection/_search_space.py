@@ -5,9 +5,13 @@ chosen first, as in GridSearchCV's list of grids). A spec is an Optuna
 distribution, a compact tuple or a list of choices.
 """
 
+import json
+import math
 from numbers import Integral, Real
 
 import numpy as np
+
+from skl_nirs.model_selection._study import choice_label
 
 _COMPACT = {
     "int": (Integral, False),
@@ -22,27 +26,19 @@ _SUBSPACE = "subspace"
 def _distribution(key, spec):
     from optuna.distributions import (
         BaseDistribution,
-        CategoricalDistribution,
         FloatDistribution,
         IntDistribution,
     )
 
     where = f"param_distributions[{key!r}]"
     if isinstance(spec, BaseDistribution):
+        if isinstance(spec, IntDistribution | FloatDistribution):
+            _check_bounds(where, spec.low, spec.high, spec.step)
         return spec, None
     if isinstance(spec, np.ndarray):
         spec = spec.tolist()
     if isinstance(spec, list):
-        if not spec:
-            raise ValueError(f"{where} is an empty list of choices.")
-        # Optuna stores a choice as its index in the list of choices: choices it
-        # cannot tell apart (1, 1.0 and True are equal) and objects (estimators)
-        # are given to it as indices.
-        if all(isinstance(c, _PRIMITIVES) for c in spec) and len(set(spec)) == len(
-            spec
-        ):
-            return CategoricalDistribution(spec), None
-        return CategoricalDistribution(list(range(len(spec)))), list(spec)
+        return _categorical(where, spec)
     if not (isinstance(spec, tuple) and spec and spec[0] in _COMPACT):
         raise ValueError(
             f"{where} must be an Optuna distribution, a list (or array) of choices "
@@ -61,12 +57,49 @@ def _distribution(key, spec):
     if not all(isinstance(b, number) and not isinstance(b, bool) for b in bounds):
         raise TypeError(f"{where}: the bounds of {kind!r} must be {number.__name__}s.")
     low, high, *step = bounds
+    _check_bounds(where, low, high, step[0] if step else None)
     distribution = IntDistribution if number is Integral else FloatDistribution
     kwargs = {"log": log} | ({"step": step[0]} if step else {})
     try:
         return distribution(low, high, **kwargs), None
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
+
+
+def _check_bounds(where, low, high, step):
+    """Refuse bounds Optuna would only trip over at the first trial."""
+    for name, bound in (("low", low), ("high", high), ("step", step)):
+        if bound is not None and not math.isfinite(bound):
+            raise ValueError(f"{where}: {name}={bound!r} is not a finite number.")
+    if low > high:
+        raise ValueError(f"{where}: low={low!r} is greater than high={high!r}.")
+
+
+def _categorical(where, choices):
+    """A categorical distribution, and the choices by their Optuna name.
+
+    Optuna stores a choice by its value in the storage: numbers, strings,
+    ``None`` and booleans that are told apart by ``==`` are given to it as they
+    are. Other choices (estimators, or 1, 1.0 and True, which are equal) are
+    given to it as labels that describe them (see ``choice_label``), so that a
+    study shared by several processes, or resumed, never finds a choice by its
+    position in a list.
+    """
+    from optuna.distributions import CategoricalDistribution
+
+    if not choices:
+        raise ValueError(f"{where} is an empty list of choices.")
+    if all(isinstance(c, _PRIMITIVES) for c in choices) and len(set(choices)) == len(
+        choices
+    ):
+        return CategoricalDistribution(choices), None
+    labelled = {}
+    for choice in choices:
+        label = choice_label(choice)
+        if label in labelled:
+            raise ValueError(f"{where} holds the same choice twice: {label}.")
+        labelled[label] = choice
+    return CategoricalDistribution(list(labelled)), labelled
 
 
 def _suggest(trial, name, distribution):
@@ -122,6 +155,18 @@ class SearchSpace:
             self.subspaces.append(
                 {key: _distribution(key, s) for key, s in space.items()}
             )
+
+    def describe(self):
+        """The space as recorded on a study: JSON, one object per sub-space."""
+        from optuna.distributions import distribution_to_json
+
+        return json.dumps(
+            [
+                {key: distribution_to_json(d) for key, (d, _) in space.items()}
+                for space in self.subspaces
+            ],
+            sort_keys=True,
+        )
 
     def _optuna_name(self, index, key):
         return key if len(self.subspaces) == 1 else f"{index}:{key}"

@@ -111,6 +111,21 @@ def test_list_of_spaces_and_estimator_choices(spectra):
         ({"alpha": ("float_log", 0.0, 1.0)}, ValueError, r"\['alpha'\]: .*low"),
         ({"alpha": ("int", 1.5, 3)}, TypeError, r"\['alpha'\]: the bounds of 'int'"),
         ({"alpha": ("int_log", 1, 9, 2)}, ValueError, r"'int_log' takes \(low, high\)"),
+        # once an OverflowError from numpy at the first trial
+        (
+            {"alpha": ("float", 0.0, np.nan)},
+            ValueError,
+            r"\['alpha'\]: high=nan is not",
+        ),
+        ({"alpha": ("float", -np.inf, 1.0)}, ValueError, r"low=-inf is not a finite"),
+        ({"alpha": ("float", 0.0, 1.0, np.inf)}, ValueError, r"step=inf is not a fi"),
+        ({"alpha": ("float", 2.0, 1.0)}, ValueError, r"low=2.0 is greater than high"),
+        (
+            {"alpha": optuna.distributions.FloatDistribution(0.0, np.inf)},
+            ValueError,
+            r"\['alpha'\]: high=inf is not a finite number",
+        ),
+        ({"a": [Ridge(), Ridge()]}, ValueError, r"\['a'\] holds the same choice tw"),
         ({1: [1.0]}, TypeError, "keys must be parameter names"),
         ([], TypeError, "non-empty list"),
         ([{"alpha": [1.0]}, "x"], TypeError, "got 'x' in the list"),
@@ -198,9 +213,7 @@ def test_repeated_candidates_are_evaluated_once(spectra, tmp_path):
     assert all(t.value is not None for t in search.study_.trials)
 
 
-def test_trials_run_in_worker_processes_by_default(
-    spectra, tmp_path, force_workers
-):
+def test_trials_run_in_worker_processes_by_default(spectra, tmp_path, force_workers):
     X, y = spectra
     log = tmp_path / "fits.log"
     space = {"sleep": [0.0, 0.001, 0.002, 0.003]}

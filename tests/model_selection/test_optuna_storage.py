@@ -1,21 +1,33 @@
-"""OptunaSearchCV on shared Optuna storages: several processes, interrupt, resume."""
+"""OptunaSearchCV on shared Optuna storages: several processes, interrupt, resume.
+
+The PostgreSQL cases need a server: ``.ci/run`` starts one and exports its URL
+in SKL_NIRS_TEST_POSTGRES_URL; without it they skip.
+"""
 
 import functools
 import json
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import numpy as np
 import optuna
 import pytest
 from _search_process import make_search, make_storage
+from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import fbeta_score, make_scorer, mean_absolute_error, r2_score
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
 
 from skl_nirs.datasets import make_nirs_regression
-from skl_nirs.model_selection._optuna_search import _FOLDS, _REUSED, _scoring_id
+from skl_nirs.model_selection import OptunaSearchCV, _study
+from skl_nirs.model_selection._study import _FOLDS, _REUSED
+from skl_nirs.model_selection._study import scoring_id as _scoring_id
 
 SCRIPT = Path(__file__).with_name("_search_process.py")
 TESTS = Path(__file__).parents[1]
@@ -27,19 +39,48 @@ def data():
     return X, y
 
 
-@pytest.fixture(params=["journal", "sqlite"])
+POSTGRES_URL = "SKL_NIRS_TEST_POSTGRES_URL"
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh schema in the test server's database, dropped afterwards."""
+    url = os.environ.get(POSTGRES_URL)
+    if not url:
+        pytest.skip(
+            f"{POSTGRES_URL} is not set: no PostgreSQL server to test on "
+            "(.ci/run starts one)"
+        )
+    import sqlalchemy
+
+    schema = f"skl_nirs_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    yield f"{url}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["journal", "sqlite", "postgresql"])
 def storage(request, tmp_path):
     if request.param == "journal":
         return f"journal:{tmp_path / 'study.log'}"
-    return f"sqlite:///{tmp_path / 'study.db'}"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
-def _launch(storage, study_name, n_trials, out, sleep=0.0, seed=None):
+def _launch(
+    storage, study_name, n_trials, out, sleep=0.0, seed=None, batch_size=2, barrier=()
+):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), str(SCRIPT.parent)]))
     return subprocess.Popen(
         [sys.executable, str(SCRIPT), storage, study_name, str(n_trials), str(out)]
-        + [str(sleep)]
-        + ([] if seed is None else [str(seed)]),
+        + [f"--sleep={sleep}", f"--batch-size={batch_size}"]
+        + ([] if seed is None else [f"--seed={seed}"])
+        + (["--barrier", *map(str, barrier)] if barrier else []),
         env=env,
     )
 
@@ -49,7 +90,12 @@ def _load(storage, study_name):
 
 
 @pytest.mark.timeout(240)
-def test_two_processes_share_one_study(storage, tmp_path):
+@pytest.mark.parametrize("kind", ["journal", "sqlite"])  # 4 processes: all three
+def test_two_processes_share_one_study(kind, tmp_path):
+    storage = {
+        "journal": f"journal:{tmp_path / 'study.log'}",
+        "sqlite": f"sqlite:///{tmp_path / 'study.db'}",
+    }[kind]
     # both processes create the storage and the study: one of them retries
     outs = [tmp_path / "first.json", tmp_path / "second.json"]
     processes = [_launch(storage, "shared", 20, out, sleep=0.01) for out in outs]
@@ -72,8 +118,10 @@ def test_two_processes_share_one_study(storage, tmp_path):
 
 
 @pytest.mark.timeout(240)
-def test_killed_search_resumes_where_it_stopped(storage, tmp_path, data):
+def test_killed_search_resumes_where_it_stopped(storage, tmp_path, data, monkeypatch):
     X, y = data
+    # the killed process's RUNNING trials stop counting after this
+    monkeypatch.setattr(_study, "_STALE_AFTER", 1.0)
     process = _launch(storage, "resumable", 30, tmp_path / "killed.json", sleep=0.05)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -96,7 +144,7 @@ def test_killed_search_resumes_where_it_stopped(storage, tmp_path, data):
     }
     assert len(before) >= 6
 
-    search = make_search(storage, "resumable", 30).fit(X, y)
+    search = make_search(storage, "resumable", 30, sleep=0.05).fit(X, y)
     trials = search.study_.trials
     finished = [t for t in trials if t.state.is_finished()]
     assert len(finished) == 30  # continued to the requested number, not 30 more
@@ -177,3 +225,209 @@ def test_scoring_ids_are_stable_and_tell_options_apart():
     assert _scoring_id(fbeta(2)) == _scoring_id(fbeta(2))  # no object addresses
     assert _scoring_id(fbeta(2)) != _scoring_id(fbeta(3))
     assert _scoring_id({"a": fbeta(2), "b": "r2"}) != _scoring_id({"a": fbeta(3)})
+
+
+# -- a study refuses what it cannot compare -----------------------------------
+
+
+def _model_search(storage, study_name, choices, n_trials=2, **params):
+    return OptunaSearchCV(
+        Pipeline([("model", Ridge())]),
+        {"model": choices},
+        n_trials=n_trials,
+        cv=3,
+        storage=make_storage(storage),
+        study_name=study_name,
+        **params,
+    )
+
+
+def _n_trials(storage, study_name):
+    return len(_load(storage, study_name).trials)
+
+
+def test_other_data_is_refused_before_any_trial(storage, data):
+    X, y = data
+    make_search(storage, "s", 3).fit(X, y)
+    X_new, y_new, _ = make_nirs_regression(60, 100, random_state=1)
+    for other in [(X_new, y_new), (X, y_new), (X[:45], y[:45])]:
+        with pytest.raises(
+            ValueError,
+            match=r"'s' in storage was searched with data='X \(60, 100\) #.*', "
+            r"not 'X \(.*; use another study_name",
+        ):
+            make_search(storage, "s", 6).fit(*other)
+    # another split of the same data, or other fit parameters, too
+    with pytest.raises(ValueError, match=r"data=.*cv splits #\w+', not .*cv splits"):
+        make_search(storage, "s", 6).set_params(cv=KFold(3, shuffle=True)).fit(X, y)
+    weights = np.ones(len(y))
+    with pytest.raises(ValueError, match=r"not .*parameters \['fit'\] #"):
+        make_search(storage, "s", 6).fit(X, y, ridge__sample_weight=weights)
+    assert _n_trials(storage, "s") == 3
+    make_search(storage, "s", 5).fit(X, y)  # the same data is welcome
+    assert _n_trials(storage, "s") == 5
+
+
+def test_other_estimator_is_refused(storage, data):
+    X, y = data
+    make_search(storage, "s", 2).fit(X, y)
+    search = make_search(storage, "s", 4)
+    search.estimator.set_params(ridge__fit_intercept=False)
+    with pytest.raises(
+        ValueError,
+        match=r"searched with estimator=.*\('ridge', Ridge\(\)\).*, not .*"
+        r"Ridge\(fit_intercept=False\).*; use another study_name",
+    ):
+        search.fit(X, y)
+    assert _n_trials(storage, "s") == 2
+
+
+def test_estimator_choices_are_stored_by_what_they_are(storage, data):
+    # the same list reversed once reported Ridge(alpha=1000) at the score of
+    # Ridge(alpha=0.001): choices were stored by their position
+    X, y = data
+    choices = [Ridge(alpha=1e-3), Ridge(alpha=1e3), LinearRegression()]
+    first = _model_search(storage, "s", choices, n_trials=6, random_state=0)
+    first.fit(X, y)
+    stored = {t.params["model"].split(" #")[0] for t in first.study_.trials}
+    assert stored == {"Ridge(alpha=0.001)", "Ridge(alpha=1000.0)", "LinearRegression()"}
+    with pytest.raises(
+        ValueError,
+        match=r"param_distributions=\{'model': CategoricalDistribution\(choices="
+        r"\('Ridge\(alpha=0.001\) #\w+', 'Ridge\(alpha=1000.0\).*, not .*"
+        r"\('LinearRegression\(\) #.*; use another study_name",
+    ):
+        _model_search(storage, "s", choices[::-1], n_trials=8).fit(X, y)
+    assert _n_trials(storage, "s") == 6
+    # scores follow the estimators they were measured on
+    again = _model_search(storage, "s", choices, n_trials=6).fit(X, y)
+    results = again.cv_results_
+    for params, score in zip(results["params"], results["mean_test_score"]):
+        alone = _model_search(storage, None, [params["model"]], n_trials=1)
+        alone.set_params(storage=None).fit(X, y)
+        assert alone.best_score_ == pytest.approx(score)
+
+
+def test_another_parameter_name_is_refused_and_the_study_still_works(storage, data):
+    X, y = data
+    make_search(storage, "s", 3).fit(X, y)
+    other = make_search(storage, "s", 13).set_params(
+        param_distributions={"ridge__tol": ("float_log", 1e-5, 1e-1)}
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"param_distributions=\{'ridge__alpha': FloatDistribution\(.*\), "
+        r"'ridge__tol': None\}, not \{'ridge__alpha': None, 'ridge__tol': Float",
+    ):
+        other.fit(X, y)
+    assert _n_trials(storage, "s") == 3
+    search = make_search(storage, "s", 5).fit(X, y)
+    assert len(search.cv_results_["params"]) == 5
+
+
+def test_trials_of_plain_optuna_are_refused(storage, data):
+    X, y = data
+    make_search(storage, "s", 2).fit(X, y)
+    study = _load(storage, "s")
+    study.optimize(
+        lambda trial: -trial.suggest_float("ridge__alpha", 1e-4, 1e2, log=True),
+        n_trials=2,
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"'s' in storage holds 2 trials that this search did not run "
+        r"\(trial 2, 3\).*use another study_name",
+    ):
+        make_search(storage, "s", 6).fit(X, y)
+    assert _n_trials(storage, "s") == 4
+
+    # a study that plain Optuna created and ran
+    plain = optuna.create_study(
+        storage=make_storage(storage), study_name="plain", direction="maximize"
+    )
+    plain.optimize(lambda trial: trial.suggest_float("ridge__alpha", 0, 1), 1)
+    with pytest.raises(
+        ValueError,
+        match=r"'plain' in storage holds trials but no recorded objective, .*"
+        r"data \(it was run by plain Optuna.*use another study_name",
+    ):
+        make_search(storage, "plain", 3).fit(X, y)
+    assert _n_trials(storage, "plain") == 1
+
+
+def test_a_multi_objective_study_is_refused(tmp_path, data):
+    X, y = data
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    optuna.create_study(
+        storage=url, study_name="two", directions=["maximize", "minimize"]
+    )
+    with pytest.raises(
+        ValueError, match="'two' in storage has 2 objectives; OptunaSearchCV maxim"
+    ):
+        make_search(url, "two", 2).fit(X, y)
+
+
+# -- processes share n_trials -------------------------------------------------
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("n_trials, batch_size", [(10, 8), (20, 2)])
+def test_four_processes_share_n_trials(storage, tmp_path, n_trials, batch_size):
+    if n_trials == 20 and not storage.startswith("postgresql"):
+        pytest.skip("n_trials=20 is run on PostgreSQL only, to save time")
+    # 4 processes, n_trials=10, batch_size=8 once finished 32 trials, and 41 for
+    # n_trials=20 on PostgreSQL: each batch is now sized from the study's
+    # finished and running trials, counted again before each ask
+    outs = [tmp_path / f"{i}.json" for i in range(4)]
+    processes = [
+        _launch(
+            storage,
+            "shared",
+            n_trials,
+            out,
+            sleep=0.02,
+            batch_size=batch_size,
+            barrier=(tmp_path, 4),  # the 4 searches start together
+        )
+        for out in outs
+    ]
+    assert [p.wait() for p in processes] == [0] * 4
+    trials = _load(storage, "shared").trials
+    assert {t.state for t in trials} == {optuna.trial.TrialState.COMPLETE}
+    print(f"4 processes, n_trials={n_trials}: {len(trials)} finished")
+    assert n_trials <= len(trials) <= n_trials + 3
+    told = [n for out in outs for n in json.loads(out.read_text())["told"]]
+    assert sorted(told) == [t.number for t in trials]  # none lost, none twice
+
+
+def test_running_trials_count_until_their_process_is_silent(
+    tmp_path, data, monkeypatch
+):
+    X, y = data
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    monkeypatch.setattr(_study, "_STALE_AFTER", 1.5)
+    monkeypatch.setattr(_study, "_HEARTBEAT", 0.2)
+    make_search(url, "s", 2).fit(X, y)
+    # a trial another process is running (it never finishes: that process died)
+    running = _load(url, "s").ask()
+    start = time.monotonic()
+    search = make_search(url, "s", 4).fit(X, y)
+    # the running trial counted until it was stale: 1 trial was asked, then 1
+    assert time.monotonic() - start >= 1.0
+    states = [t.state for t in search.study_.trials]
+    assert states[running.number] == optuna.trial.TrialState.RUNNING
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 4
+
+
+def test_a_search_records_its_heartbeat(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    monkeypatch.setattr(_study, "_HEARTBEAT", 0.05)
+    study = optuna.create_study(storage=url, study_name="s")
+    with _study.Heartbeat(study) as heartbeat:
+        first = study.user_attrs[_study._ALIVE + heartbeat.process]
+        time.sleep(0.3)
+    last = study.user_attrs[_study._ALIVE + heartbeat.process]
+    assert last > first
+    time.sleep(0.1)  # the thread has stopped
+    assert study.user_attrs[_study._ALIVE + heartbeat.process] == last
+    assert not math.isnan(last)

@@ -1,0 +1,372 @@
+"""The Optuna study behind OptunaSearchCV: opening it, what it records, its trials.
+
+A study in a shared storage may be used by several processes, resumed later or
+opened by mistake by another search. The search records on the study
+(``study.user_attrs``) everything that must be the same for two trials to be
+compared — the search space, the estimator, the data and cv splits, the scoring
+— and refuses a study recorded with another setup before running any trial.
+Each trial it runs carries a tag of that setup and of the process running it,
+so that trials from elsewhere (plain Optuna, another search) are refused rather
+than adopted, and trials still running in a live process are counted.
+"""
+
+import functools
+import hashlib
+import json
+import re
+import threading
+import time
+import uuid
+
+import joblib
+import numpy as np
+from sklearn import config_context
+
+# Trial user attributes in which the search keeps what it needs to rebuild
+# cv_results_ from a (possibly shared, possibly resumed) study.
+_FOLDS = "skl_nirs:folds"
+_REUSED = "skl_nirs:reused_from"
+# Set on each trial when it is asked: {"setup": tag, "process": id}
+_RUN = "skl_nirs:run"
+# Study user attributes: the recorded setup, and each process's last heartbeat
+_SETUP = "skl_nirs:"
+_ALIVE = "skl_nirs:alive:"
+# A process records a heartbeat every _HEARTBEAT seconds while it searches; a
+# RUNNING trial whose process has not done so for _STALE_AFTER seconds (it was
+# killed) no longer counts towards n_trials.
+_HEARTBEAT = 10.0
+_STALE_AFTER = 60.0
+# Seconds between looks at the study while other processes finish its last trials
+_POLL = 0.5
+# Errors raised when two processes create one storage or study at once
+# ("table ... already exists", a duplicated key, "database is locked")
+_CREATION_RACES = (
+    "IntegrityError",
+    "OperationalError",
+    "ProgrammingError",
+    "DuplicatedStudyError",
+)
+_PRIMITIVES = (type(None), bool, int, float, str)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+# -- stable descriptions -------------------------------------------------------
+
+
+def _qualname(kind):
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def describe(value):
+    """A description of ``value`` that is the same in every process.
+
+    Estimators are described by their class and parameters (recursively),
+    containers element by element, other objects by their class and a hash of
+    their content (``joblib.hash``: arrays, random states), or their ``repr``
+    without memory addresses when they cannot be hashed.
+    """
+    if isinstance(value, _PRIMITIVES):
+        return repr(value)
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        params = sorted(value.get_params(deep=False).items())
+        inner = ", ".join(f"{key}={describe(v)}" for key, v in params)
+        return f"{_qualname(type(value))}({inner})"
+    if isinstance(value, list | tuple):
+        return f"{type(value).__name__}[{', '.join(map(describe, value))}]"
+    if isinstance(value, dict):
+        items = sorted((describe(k), describe(v)) for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+        return _qualname(value)
+    try:
+        return f"{_qualname(type(value))}#{joblib.hash(value)}"
+    except Exception:  # (an object pickle cannot save)
+        return _ADDRESS.sub("", repr(value))
+
+
+def _digest(text, n=16):
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def _short_repr(value):
+    with config_context(print_changed_only=True):
+        return re.sub(r"\s+", " ", _ADDRESS.sub("", repr(value)))
+
+
+def choice_label(choice):
+    """The name under which Optuna stores a categorical choice.
+
+    Its ``repr`` (without memory addresses) for a number, string, bool or
+    ``None``; for any other object its short ``repr`` and a hash of its full
+    description, e.g. ``'Ridge(alpha=1000) #1f0c5a2e'``: readable in
+    ``study.trials_dataframe()`` and the same in every process.
+    """
+    if isinstance(choice, _PRIMITIVES):
+        return repr(choice)
+    return f"{_short_repr(choice)} #{_digest(describe(choice), 8)}"
+
+
+def scoring_id(scoring):
+    """A description of ``scoring`` that is the same in every process."""
+    if scoring is None or isinstance(scoring, str):
+        return str(scoring)
+    if isinstance(scoring, dict):
+        return str({key: scoring_id(value) for key, value in sorted(scoring.items())})
+    if isinstance(scoring, list | tuple | set):
+        return str(sorted(scoring))
+    if isinstance(scoring, functools.partial):
+        options = (scoring.args, sorted(scoring.keywords.items()))
+        return f"partial({scoring_id(scoring.func)}, {options!r})"
+    if hasattr(scoring, "__qualname__"):  # a function
+        return f"{scoring.__module__}.{scoring.__qualname__}"
+    # make_scorer(metric, options) for sklearn's scorers, without the addresses
+    # of the objects that have no repr of their own
+    return _ADDRESS.sub("", repr(scoring))
+
+
+def _array_id(name, values):
+    return f"{name} {np.shape(values)} #{joblib.hash(values)[:12]}"
+
+
+def data_id(X, y, splits, params):
+    """The data a study is searched on: X, y, the cv splits and fit parameters."""
+    parts = [_array_id("X", X)]
+    if y is not None:
+        parts.append(_array_id("y", y))
+    parts.append(f"cv splits #{joblib.hash([list(split) for split in splits])[:12]}")
+    params = {key: value for key, value in params.items() if value}
+    if params:
+        parts.append(f"parameters {sorted(params)} #{joblib.hash(params)[:12]}")
+    return ", ".join(parts)
+
+
+def estimator_id(estimator):
+    """The estimator a study is searched with: its short repr and a hash."""
+    return f"{_short_repr(estimator)} #{_digest(describe(estimator))}"
+
+
+# -- the recorded setup --------------------------------------------------------
+
+
+def setup_tag(setup):
+    """A short hash of a whole setup, carried by every trial run with it."""
+    return _digest(json.dumps(setup, sort_keys=True))
+
+
+def _space_difference(recorded, current):
+    """The parameters whose distributions differ between two recorded spaces."""
+    from optuna.distributions import json_to_distribution
+
+    recorded, current = json.loads(recorded), json.loads(current)
+    if len(recorded) != len(current):
+        return f"{len(recorded)} sub-spaces", f"{len(current)} sub-spaces"
+    for old, new in zip(recorded, current):
+        keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+        if keys:
+            return tuple(
+                {
+                    k: json_to_distribution(space[k]) if k in space else None
+                    for k in keys
+                }
+                for space in (old, new)
+            )
+
+
+def _refuse_differences(study, recorded, setup):
+    for name, value in setup.items():
+        old = recorded.get(name)
+        if old is not None and old != value:
+            if name == "param_distributions":
+                old, value = _space_difference(old, value)
+            raise ValueError(
+                f"Study {study.study_name!r} in storage was searched with "
+                f"{name}={old!r}, not {value!r}; use another study_name."
+            )
+
+
+def check_setup(study, setup):
+    """Record ``setup`` on ``study``, or refuse a study recorded with another.
+
+    A study with trials and no recorded setup (created by plain Optuna or an
+    older skl_nirs) is refused too: nothing tells that its trials are
+    comparable. The setup is read again after it is written, so that of two
+    processes starting together with different setups, one refuses (and
+    ``check_trials`` refuses the trials of the other).
+    """
+    _check_objectives(study)
+    recorded = {name: study.user_attrs.get(_SETUP + name) for name in setup}
+    _refuse_differences(study, recorded, setup)
+    missing = [name for name, value in recorded.items() if value is None]
+    if not missing:
+        return
+    if any(t.state.is_finished() for t in study.get_trials(deepcopy=False)):
+        raise ValueError(
+            f"Study {study.study_name!r} in storage holds trials but no recorded "
+            f"{', '.join(missing)} (it was run by plain Optuna or an older "
+            "skl_nirs): its scores cannot be compared; use another study_name."
+        )
+    for name in missing:
+        study.set_user_attr(_SETUP + name, setup[name])
+    # another process may have written its own setup meanwhile
+    user_attrs = study.user_attrs
+    _refuse_differences(
+        study, {name: user_attrs.get(_SETUP + name) for name in setup}, setup
+    )
+
+
+def _check_objectives(study):
+    import optuna
+
+    if len(study.directions) > 1:
+        raise ValueError(
+            f"Study {study.study_name!r} in storage has {len(study.directions)} "
+            "objectives; OptunaSearchCV maximises one score; use another "
+            "study_name."
+        )
+    if study.direction != optuna.study.StudyDirection.MAXIMIZE:
+        raise ValueError(
+            f"Study {study.study_name!r} in storage is set to "
+            f"{study.direction.name}; OptunaSearchCV maximises scikit-learn scores."
+        )
+
+
+# -- trials --------------------------------------------------------------------
+
+
+def _is_done(trial):
+    """Whether a trial counts towards ``n_trials``: finished, and not interrupted.
+
+    A trial that failed without being evaluated (the search raised or was
+    interrupted) is evaluated again by a resumed search.
+    """
+    from optuna.trial import TrialState
+
+    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+        return True
+    return trial.state == TrialState.FAIL and (
+        _FOLDS in trial.user_attrs or _REUSED in trial.user_attrs
+    )
+
+
+def check_trials(study, trials, tag):
+    """Refuse a study holding finished trials that another setup ran."""
+    foreign = [
+        t.number
+        for t in trials
+        if _is_done(t) and t.user_attrs.get(_RUN, {}).get("setup") != tag
+    ]
+    if foreign:
+        shown = ", ".join(map(str, foreign[:5])) + (", ..." if len(foreign) > 5 else "")
+        raise ValueError(
+            f"Study {study.study_name!r} in storage holds {len(foreign)} trials "
+            f"that this search did not run (trial {shown}): plain Optuna trials or "
+            "trials of another search cannot be scored as its candidates; use "
+            "another study_name."
+        )
+
+
+def count_trials(study, trials, process=None):
+    """``(done, running)``: trials counting towards ``n_trials``.
+
+    Running trials count while the process running them is alive: this
+    ``process``, or one whose heartbeat (for a trial not yet tagged, its start)
+    is recent.
+    """
+    from optuna.trial import TrialState
+
+    now, attrs = time.time(), study.user_attrs
+    done = running = 0
+    for trial in trials:
+        if trial.state == TrialState.RUNNING:
+            owner = trial.user_attrs.get(_RUN, {}).get("process")
+            if owner is not None and owner == process:
+                seen = now
+            else:
+                seen = attrs.get(_ALIVE + str(owner))
+            if seen is None and trial.datetime_start is not None:
+                seen = trial.datetime_start.timestamp()
+            running += seen is not None and now - seen < _STALE_AFTER
+        else:
+            done += _is_done(trial)
+    return done, running
+
+
+def tag_trial(trial, tag, process):
+    trial.set_user_attr(_RUN, {"setup": tag, "process": process})
+
+
+class Heartbeat:
+    """Record, every ``_HEARTBEAT`` seconds, that this process is alive.
+
+    A context manager run around a search on a shared study: a thread writes
+    the time on the study under this process's id (``self.process``).
+    """
+
+    def __init__(self, study):
+        self.study = study
+        self.process = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _beat(self):
+        self.study.set_user_attr(_ALIVE + self.process, time.time())
+
+    def _run(self):
+        while not self._stop.wait(_HEARTBEAT):
+            try:
+                self._beat()
+            except Exception:  # (a storage briefly unavailable: try again later)
+                pass
+
+    def __enter__(self):
+        self._beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+
+def evaluated_trials(study):
+    """The trials that evaluated a candidate, each candidate once.
+
+    Two processes sharing a study may evaluate the same candidate at the same
+    time; the first trial keeps it.
+    """
+    trials, seen = [], set()
+    for trial in study.get_trials(deepcopy=False):
+        key = trial_key(trial.params)
+        if _FOLDS in trial.user_attrs and key not in seen:
+            seen.add(key)
+            trials.append(trial)
+    return trials
+
+
+def trial_key(optuna_params):
+    return tuple(sorted(optuna_params.items()))
+
+
+def open_study(storage, study_name, sampler, pruner):
+    """Create or load a study maximising one value; retry creation races."""
+    import optuna
+
+    for attempt in range(4):
+        try:
+            return optuna.create_study(
+                storage=storage,
+                study_name=study_name,
+                sampler=sampler,
+                pruner=pruner,
+                direction="maximize",
+                load_if_exists=storage is not None,
+            )
+        except Exception as exc:
+            # Processes starting together on a new RDB storage race to create
+            # its tables (or the study); the losers find them on a retry.
+            if type(exc).__name__ in _CREATION_RACES and attempt < 3:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise ValueError(
+                f"storage={storage!r} could not be opened: {type(exc).__name__}: {exc}"
+            ) from exc
