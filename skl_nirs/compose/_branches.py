@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import TransformerMixin, clone, is_classifier
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import check_cv
-from sklearn.utils import Bunch, _safe_indexing, assert_all_finite, get_tags
+from sklearn.utils import Bunch, assert_all_finite, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -38,6 +38,7 @@ from skl_nirs.utils._compat import (
     _fit_context,
     _get_container_adapter,
     _routing_enabled,
+    _safe_indexing,
     _safe_set_output,
     _VisualBlock,
 )
@@ -106,8 +107,9 @@ class ParallelBranches(
 
     Branch fits -- and for predictor branches every (branch, fold) pair -- are
     scheduled in a single :class:`sklearn.utils.parallel.Parallel` call within
-    the CPU budget of :mod:`skl_nirs.utils`: loky processes by default, while an
-    outer ``joblib.parallel_backend`` or ``parallel_config`` always wins.
+    one CPU budget: in the caller while they are cheap, in loky processes once
+    they are costly (see the parallelism guide), while an outer
+    ``joblib.parallel_backend`` or ``parallel_config`` always wins.
 
     Parameters
     ----------
@@ -156,7 +158,9 @@ class ParallelBranches(
     n_jobs : int, default=None
         Number of branch tasks run in parallel. ``None`` means 1 unless in a
         :func:`joblib.parallel_config` context; ``-1`` means all processors.
-        Small work runs sequentially (see ``parallel_plan_``). Results do not
+        Where the tasks run follows the work: cheap tasks stay in the caller,
+        costly ones go to workers (see ``parallel_plan_``; an explicit
+        ``parallel_config(backend=...)`` forces workers). Results do not
         depend on it (up to the floating-point rounding of BLAS, whose thread
         count may differ).
 
@@ -196,9 +200,11 @@ class ParallelBranches(
         The error of each branch dropped by ``on_error="warn"``.
 
     parallel_plan_ : dict
-        How the branch tasks of ``fit`` were run: ``backend``, ``n_workers``,
-        ``inner_n_jobs`` and ``blas_threads`` per worker, and ``sequential`` with
-        ``sequential_reason``.
+        How the branch tasks of ``fit`` were run: the budget (``backend``,
+        ``n_workers``, ``inner_n_jobs``, ``blas_threads``), the tasks run in the
+        caller and in workers with their measured seconds, the pool used, and
+        the estimate and ``reason`` behind the decision (see the parallelism
+        guide).
 
     classes_ : ndarray of shape (n_classes,) or list of ndarray
         Class labels, when ``final_estimator`` is a classifier (one array per

@@ -10,9 +10,10 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from skl_nirs.preprocessing._utils import _is_zero_scale
 from skl_nirs.utils._compat import Interval, _fit_context
+from skl_nirs.utils._versioning import VersionedPickleMixin
 
 
-class ApplicabilityDomain(OutlierMixin, BaseEstimator):
+class ApplicabilityDomain(VersionedPickleMixin, OutlierMixin, BaseEstimator):
     """Flag the spectra that lie outside the calibration.
 
     A model is trusted only on spectra like those it was calibrated on. The

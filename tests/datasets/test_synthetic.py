@@ -352,7 +352,8 @@ def test_frame_wavelength_names_survive_preprocessing():
     pytest.importorskip("pandas")
     from sklearn.pipeline import make_pipeline
 
-    from skl_nirs.preprocessing import RangeCut, StandardNormalVariate
+    from skl_nirs.feature_selection import RangeCut
+    from skl_nirs.preprocessing import StandardNormalVariate
 
     X, _, wavelengths = make_nirs_regression(10, 50, random_state=0, as_frame=True)
     pipe = make_pipeline(

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
+from skl_nirs.feature_selection import RangeCut
 from skl_nirs.preprocessing import (
     AsymmetricLeastSquares,
     Detrend,
@@ -12,7 +13,6 @@ from skl_nirs.preprocessing import (
     GaussianFilter,
     MultiplicativeScatterCorrection,
     NorrisWilliams,
-    RangeCut,
     ReflectanceToAbsorbance,
     RobustNormalVariate,
     SavitzkyGolay,

@@ -15,8 +15,8 @@ from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from skl_nirs.datasets import make_nirs_regression
+from skl_nirs.feature_selection import RangeCut
 from skl_nirs.preprocessing import (
-    RangeCut,
     ReflectanceToAbsorbance,
     StandardNormalVariate,
 )
