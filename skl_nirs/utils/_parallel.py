@@ -391,19 +391,22 @@ def _pool_cost(kind, n_tasks, data_bytes):
     return cost + (_pool_start["seconds"] if kind == "cold" else 0.0)
 
 
-def _make_plan(n_jobs, n_tasks, prefer):
-    backend, context_n_jobs, explicit = active_backend(prefer)
-    backend_name = type(backend).__name__
+def _budget(backend):
+    """The cores this call owns, and why."""
     outer_share = _cpu_share.get()
     if outer_share is not None:
-        budget, owner = outer_share, "share of an outer skl_nirs worker"
-    elif backend.nesting_level:
-        budget, owner = 1, "inside another library's parallel worker"
-    elif backend_name in _PROCESS_BACKENDS and current_process().daemon:
+        return outer_share, "share of an outer skl_nirs worker"
+    if backend.nesting_level:
+        return 1, "inside another library's parallel worker"
+    if type(backend).__name__ in _PROCESS_BACKENDS and current_process().daemon:
         # a daemon process (e.g. running a Dask task) cannot start loky workers
-        budget, owner = 1, "daemon process"
-    else:
-        budget, owner = effective_n_jobs(-1), "outermost call"
+        return 1, "daemon process"
+    return effective_n_jobs(-1), "outermost call"
+
+
+def _make_plan(n_jobs, n_tasks, prefer):
+    backend, context_n_jobs, explicit = active_backend(prefer)
+    budget, owner = _budget(backend)
 
     requested = n_jobs if n_jobs is not None else context_n_jobs
     if requested in (None, 1):
@@ -411,7 +414,7 @@ def _make_plan(n_jobs, n_tasks, prefer):
     elif budget > 1:  # (a daemon's loky backend would warn when asked)
         requested = backend.effective_n_jobs(requested)
     n_workers = max(1, min(requested, n_tasks, budget))
-    name = backend_name.removesuffix("Backend").lower()
+    name = type(backend).__name__.removesuffix("Backend").lower()
     if explicit and name == "sequential":
         reason = "forced: the caller (parallel_config backend='sequential')"
     elif requested == 1:
@@ -423,6 +426,12 @@ def _make_plan(n_jobs, n_tasks, prefer):
     else:
         reason = None
     threads = bool(getattr(backend, "uses_threads", False))
+    if reason:
+        dispatch = "caller"
+    elif explicit:
+        dispatch = f"workers (parallel_config backend={name!r})"
+    else:
+        dispatch = "auto"
     return {
         "backend": name,
         "n_jobs": n_jobs,
@@ -434,11 +443,7 @@ def _make_plan(n_jobs, n_tasks, prefer):
         "blas_threads": max(1, budget // n_workers) if n_workers > 1 else None,
         "threads": threads,
         # what map() decides and measures
-        "dispatch": (
-            "caller" if reason else f"workers (parallel_config backend={name!r})"
-        )
-        if reason or explicit
-        else "auto",
+        "dispatch": dispatch,
         "sequential": reason is not None,
         "sequential_reason": reason,
         "reason": reason,
