@@ -86,7 +86,7 @@ for command in ("demo", "fit", "predict"):
 
 # ... and what `skl-nirs demo` prints, with the report figure it saves (run once
 # per build tree: delete doc/generated to refresh it).
-DEMO_ARGS = ["--n-samples", "150", "--n-trials", "8", "--quiet"]
+DEMO_ARGS = ["--n-samples", "150", "--n-trials", "4", "--quiet"]
 if not (CLI_HELP / "demo_output.txt").exists():
     with tempfile.TemporaryDirectory() as demo_dir:
         demo_output = subprocess.run(
