@@ -22,6 +22,8 @@ import joblib
 import numpy as np
 from sklearn import config_context
 
+from skl_nirs.utils._compat import study_creation_races
+
 # Trial user attributes in which the search keeps what it needs to rebuild
 # cv_results_ from a (possibly shared, possibly resumed) study.
 _FOLDS = "skl_nirs:folds"
@@ -38,14 +40,6 @@ _HEARTBEAT = 10.0
 _STALE_AFTER = 60.0
 # Seconds between looks at the study while other processes finish its last trials
 _POLL = 0.5
-# Errors raised when two processes create one storage or study at once
-# ("table ... already exists", a duplicated key, "database is locked")
-_CREATION_RACES = (
-    "IntegrityError",
-    "OperationalError",
-    "ProgrammingError",
-    "DuplicatedStudyError",
-)
 _PRIMITIVES = (type(None), bool, int, float, str)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -364,7 +358,7 @@ def open_study(storage, study_name, sampler, pruner):
         except Exception as exc:
             # Processes starting together on a new RDB storage race to create
             # its tables (or the study); the losers find them on a retry.
-            if type(exc).__name__ in _CREATION_RACES and attempt < 3:
+            if isinstance(exc, study_creation_races()) and attempt < 3:
                 time.sleep(0.2 * (attempt + 1))
                 continue
             raise ValueError(

@@ -75,6 +75,22 @@ def lost_worker_errors():
     return errors + (FutureCancelledError,)
 
 
+def study_creation_races():
+    """The exception types raised when two processes create one study at once.
+
+    Processes starting together on a new RDB storage race to create its tables
+    and the study: SQLAlchemy's ``IntegrityError`` (a duplicated key),
+    ``OperationalError`` ("database is locked", a table created meanwhile) and
+    ``ProgrammingError`` (PostgreSQL's "relation already exists"), and Optuna's
+    ``DuplicatedStudyError``. Imported on first use: SQLAlchemy comes with
+    Optuna's RDB storage, and neither is imported by ``import skl_nirs``.
+    """
+    from optuna.exceptions import DuplicatedStudyError
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    return (IntegrityError, OperationalError, ProgrammingError, DuplicatedStudyError)
+
+
 def loky_pool_is_warm(n_workers):
     """Whether joblib's reusable loky executor holds ``n_workers`` live workers."""
     executor = _loky_executor._executor
@@ -110,5 +126,6 @@ __all__ = [
     "active_backend",
     "loky_pool_is_warm",
     "lost_worker_errors",
+    "study_creation_races",
     "validate_params",
 ]

@@ -180,6 +180,43 @@ def test_storage_errors(tmp_path, data):
         make_search(url, "r2", 4).set_params(cv=5).fit(X, y)
 
 
+def test_creation_races_are_recognised_by_type(monkeypatch):
+    import sqlalchemy.exc
+
+    class OperationalError(Exception):
+        """Named like SQLAlchemy's, but no creation race."""
+
+    calls = []
+    raised = iter(
+        [
+            sqlalchemy.exc.OperationalError("CREATE TABLE", {}, "database is locked"),
+            optuna.exceptions.DuplicatedStudyError("created meanwhile"),
+        ]
+    )
+
+    def create_study(**kwargs):
+        calls.append(kwargs["study_name"])
+        error = next(raised, None)
+        if error is not None:
+            raise error
+        return "study"
+
+    monkeypatch.setattr(optuna, "create_study", create_study)
+    monkeypatch.setattr(_study.time, "sleep", lambda seconds: None)
+    assert _study.open_study("sqlite://", "s", None, None) == "study"
+    assert calls == ["s"] * 3
+
+    def homonym(**kwargs):
+        calls.append(kwargs["study_name"])
+        raise OperationalError("not a race")
+
+    calls.clear()
+    monkeypatch.setattr(optuna, "create_study", homonym)
+    with pytest.raises(ValueError, match="could not be opened: OperationalError"):
+        _study.open_study("sqlite://", "s", None, None)
+    assert calls == ["s"]
+
+
 def test_a_seeded_search_explores_new_candidates_when_resumed(tmp_path, data):
     X, y = data
     url = f"sqlite:///{tmp_path / 'study.db'}"
