@@ -90,9 +90,10 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
     ``transform`` ... and metadata routing behave as in ``GridSearchCV``.
 
     Candidates are asked from Optuna in batches of ``batch_size`` in this process,
-    each (candidate, fold) pair is fitted and scored in a joblib worker (loky
-    processes by default; an outer ``parallel_backend`` or ``parallel_config``
-    such as ``"dask"`` wins), and the mean test scores are told back to Optuna.
+    each (candidate, fold) pair is fitted and scored as a joblib task (in loky
+    processes once the work pays for them; an outer ``parallel_backend`` or
+    ``parallel_config`` such as ``"dask"`` wins), and the mean test scores are
+    told back to Optuna.
 
     Parameters
     ----------
@@ -137,9 +138,14 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         As in ``GridSearchCV``; the same splits are used for every trial.
 
     n_jobs : int, default=None
-        Number of (candidate, fold) fits run in parallel, within the CPU budget
-        (see ``parallel_plan_``). Results do not depend on it (up to the
-        floating-point rounding of BLAS, whose thread count may differ).
+        Number of (candidate, fold) fits run in parallel, within the CPU budget.
+        ``None`` means 1 unless in a :func:`joblib.parallel_config` context;
+        ``-1`` means all processors. Where the fits run follows the work: the
+        first ones start in the caller, timed, and the others go to workers as
+        soon as they are estimated to take longer than the pool costs (see
+        ``parallel_plan_``); an explicit ``parallel_config(backend=...)``
+        forces workers. Results do not depend on it (up to the floating-point
+        rounding of BLAS, whose thread count may differ).
 
     batch_size : int, default=8
         Candidates asked from Optuna at once (TPE's constant liar keeps them
@@ -234,8 +240,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         The trials behind the rows of ``cv_results_``, in the same order.
 
     parallel_plan_ : dict
-        How the fits were run: backend, workers, inner ``n_jobs`` and BLAS
-        threads per worker, and whether (and why) they ran sequentially.
+        How the (candidate, fold) fits were run: the budget (``backend``,
+        ``n_workers``, ``inner_n_jobs``, ``blas_threads``, for ``n_tasks``, the
+        fits of one batch), the fits run in the caller and in workers over the
+        whole search with their measured seconds, the pool used, and the
+        estimate and ``reason`` behind the last decision (see the parallelism
+        guide).
 
     See Also
     --------
