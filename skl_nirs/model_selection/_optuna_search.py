@@ -105,9 +105,15 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         The search space, ``{parameter: spec}``. A spec is
 
         - an Optuna distribution (``optuna.distributions.IntDistribution`` ...),
-        - a compact tuple: ``("int", low, high)``, ``("int", low, high, step)``,
-          ``("int_log", low, high)``, ``("float", low, high)``,
-          ``("float", low, high, step)`` or ``("float_log", low, high)``,
+        - a frozen ``scipy.stats`` distribution, as in ``RandomizedSearchCV``:
+          ``uniform``, ``loguniform`` (``reciprocal``) and ``randint`` are
+          Optuna's ``FloatDistribution`` (``log=True`` for ``loguniform``) and
+          ``IntDistribution``; any other is sampled through its inverse CDF,
+          ``dist.ppf(u)`` for a quantile ``u`` in (0, 1) chosen by Optuna,
+        - a compact tuple, a shorthand: ``("int", low, high)``,
+          ``("int", low, high, step)``, ``("int_log", low, high)``,
+          ``("float", low, high)``, ``("float", low, high, step)`` or
+          ``("float_log", low, high)``,
         - a list of choices (categorical), which may hold estimators, whole
           branches, ``"drop"`` or ``None``. Optuna stores an object choice
           under a label made of its short ``repr`` and a hash of its

@@ -2,14 +2,17 @@
 
 A space is a dict ``{parameter: spec}`` or a list of such dicts (a sub-space is
 chosen first, as in GridSearchCV's list of grids). A spec is an Optuna
-distribution, a compact tuple or a list of choices.
+distribution, a frozen scipy.stats distribution, a compact tuple or a list of
+choices.
 """
 
 import json
 import math
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
+from scipy import stats
 
 from skl_nirs.model_selection._study import choice_label
 
@@ -21,6 +24,10 @@ _COMPACT = {
 }
 _PRIMITIVES = (type(None), bool, int, float, str)
 _SUBSPACE = "subspace"
+# The quantiles Optuna samples for a scipy.stats distribution it has no exact
+# equivalent of: the open interval (0, 1), so that an unbounded distribution
+# (a normal, say) never gives an infinite value.
+_QUANTILES = (1e-12, 1 - 1e-12)
 
 
 def _distribution(key, spec):
@@ -39,10 +46,12 @@ def _distribution(key, spec):
         spec = spec.tolist()
     if isinstance(spec, list):
         return _categorical(where, spec)
+    if hasattr(spec, "rvs"):
+        return _scipy_distribution(where, spec)
     if not (isinstance(spec, tuple) and spec and spec[0] in _COMPACT):
         raise ValueError(
-            f"{where} must be an Optuna distribution, a list (or array) of choices "
-            "or a tuple "
+            f"{where} must be an Optuna distribution, a frozen scipy.stats "
+            "distribution, a list (or array) of choices or a tuple "
             f"('int' | 'int_log' | 'float' | 'float_log', low, high[, step]); "
             f"got {spec!r}."
         )
@@ -64,6 +73,78 @@ def _distribution(key, spec):
         return distribution(low, high, **kwargs), None
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
+
+
+class _InverseCDF(NamedTuple):
+    """A scipy.stats distribution sampled through a quantile Optuna chooses.
+
+    Indexed like the labels of a categorical: ``self[u]`` is the parameter value
+    for Optuna's value ``u``, the distribution's ``ppf(u)``.
+    """
+
+    frozen: object
+
+    def __getitem__(self, quantile):
+        value = self.frozen.ppf(quantile)
+        discrete = isinstance(self.frozen.dist, stats.rv_discrete)
+        return int(value) if discrete else float(value)
+
+    def describe(self):
+        """Its name and parameters by name: the same everywhere, however given."""
+        inner = ", ".join(f"{k}={v!r}" for k, v in _parameters(self.frozen).items())
+        return f"scipy.stats.{self.frozen.dist.name}({inner}), by its inverse CDF"
+
+
+def _parameters(frozen):
+    """The parameters of a frozen distribution by name, ``loc`` and ``scale`` too."""
+    names = frozen.dist.shapes.split(", ") if frozen.dist.shapes else []
+    names += ["loc"] if isinstance(frozen.dist, stats.rv_discrete) else ["loc", "scale"]
+    values = dict(zip(names, frozen.args)) | frozen.kwds
+    defaults = {"loc": 0, "scale": 1}
+    return {name: _plain(values.get(name, defaults.get(name))) for name in names}
+
+
+def _plain(value):
+    """A number as a float (``norm(1, 2)`` is ``norm(1.0, 2.0)``), else itself."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _scipy_distribution(where, frozen):
+    """An Optuna distribution for a frozen scipy.stats distribution.
+
+    The exact equivalent for ``uniform``, ``loguniform`` (``reciprocal``) and
+    ``randint``; for any other, a quantile in (0, 1) that ``_InverseCDF`` maps
+    to a value.
+    """
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    dist = getattr(frozen, "dist", None)
+    if isinstance(frozen, stats.rv_continuous | stats.rv_discrete):
+        raise TypeError(
+            f"{where} is scipy.stats.{frozen.name} without its parameters; "
+            f"freeze it, e.g. scipy.stats.{frozen.name}(...)."
+        )
+    if not (isinstance(dist, stats.rv_continuous | stats.rv_discrete)):
+        raise TypeError(
+            f"{where} has an rvs method but is not a frozen scipy.stats "
+            "distribution (univariate, such as scipy.stats.loguniform(1e-3, 1e2)); "
+            f"got {frozen!r}."
+        )
+    low, high = (float(bound) for bound in frozen.support())
+    if math.isnan(low) or math.isnan(high):
+        raise ValueError(
+            f"{where}: scipy.stats.{dist.name} has invalid parameters "
+            f"(args={frozen.args}, kwds={frozen.kwds})."
+        )
+    if type(dist) is type(stats.uniform):
+        return FloatDistribution(low, high), None
+    if type(dist) is type(stats.randint):
+        return IntDistribution(int(low), int(high)), None
+    if type(dist) is type(stats.loguniform) and _parameters(frozen)["loc"] == 0:
+        return FloatDistribution(low, high, log=True), None
+    return FloatDistribution(*_QUANTILES), _InverseCDF(frozen)
 
 
 def _check_bounds(where, low, high, step):
@@ -157,12 +238,22 @@ class SearchSpace:
             )
 
     def describe(self):
-        """The space as recorded on a study: JSON, one object per sub-space."""
+        """The space as recorded on a study: JSON, one object per sub-space.
+
+        Each parameter is recorded as its Optuna distribution's JSON, or, for a
+        scipy.stats distribution sampled by its inverse CDF, as the name and
+        parameters of that distribution.
+        """
         from optuna.distributions import distribution_to_json
 
         return json.dumps(
             [
-                {key: distribution_to_json(d) for key, (d, _) in space.items()}
+                {
+                    key: decode.describe()
+                    if isinstance(decode, _InverseCDF)
+                    else distribution_to_json(d)
+                    for key, (d, decode) in space.items()
+                }
                 for space in self.subspaces
             ],
             sort_keys=True,

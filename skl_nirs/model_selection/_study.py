@@ -154,16 +154,16 @@ def _space_difference(recorded, current):
     recorded, current = json.loads(recorded), json.loads(current)
     if len(recorded) != len(current):
         return f"{len(recorded)} sub-spaces", f"{len(current)} sub-spaces"
+
+    def shown(description):  # (a scipy.stats distribution is recorded as text)
+        if description is None or description.startswith("scipy.stats."):
+            return description
+        return json_to_distribution(description)
+
     for old, new in zip(recorded, current):
         keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         if keys:
-            return tuple(
-                {
-                    k: json_to_distribution(space[k]) if k in space else None
-                    for k in keys
-                }
-                for space in (old, new)
-            )
+            return tuple({k: shown(space.get(k)) for k in keys} for space in (old, new))
 
 
 def _refuse_differences(study, recorded, setup):

@@ -10,9 +10,11 @@ import pytest
 from _probes import FailingRegressor, RecordingRegressor, read_log
 from joblib import parallel_backend
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy import stats
 from sklearn import config_context
 from sklearn.base import is_classifier, is_regressor
 from sklearn.cross_decomposition import PLSRegression
+from sklearn.decomposition import PCA
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_predict
@@ -81,6 +83,54 @@ def test_compact_tuple_specs(spectra):
     assert distribution.log and distribution.low == 1e-3
 
 
+def test_scipy_distributions_as_in_randomized_search(spectra):
+    X, y = spectra
+    pipe = Pipeline([("pca", PCA()), ("ridge", Ridge())])
+    scipy_space = {
+        "pca__n_components": stats.randint(1, 13),
+        "ridge__alpha": stats.loguniform(1e-3, 1e2),
+    }
+    compact = {
+        "pca__n_components": ("int", 1, 12),
+        "ridge__alpha": ("float_log", 1e-3, 1e2),
+    }
+    searches = [
+        OptunaSearchCV(pipe, space, n_trials=16, cv=3, random_state=0).fit(X, y)
+        for space in (scipy_space, compact)
+    ]
+    # the same Optuna distributions: the same trials, value for value
+    results, reference = (search.cv_results_ for search in searches)
+    assert results["params"] == reference["params"]
+    assert_allclose(results["mean_test_score"], reference["mean_test_score"])
+    for params in results["params"]:
+        assert 1e-3 <= params["ridge__alpha"] <= 1e2
+        assert params["pca__n_components"] in range(1, 13)
+    # sensible: as good as the best of a grid over the same support
+    grid = GridSearchCV(
+        pipe,
+        {"pca__n_components": [2, 4, 6, 8, 10, 12], "ridge__alpha": [1e-3, 1e-1, 10]},
+        cv=3,
+    ).fit(X, y)
+    assert searches[0].best_score_ >= grid.best_score_ - 0.05
+
+
+def test_other_scipy_distributions_by_their_inverse_cdf(spectra):
+    X, y = spectra
+    space = {
+        "alpha": stats.expon(scale=10.0),
+        "max_iter": stats.poisson(200),
+        "tol": stats.uniform(1e-5, 1e-3),
+    }
+    search = OptunaSearchCV(Ridge(), space, n_trials=6, cv=3, random_state=0)
+    search.fit(X, y)
+    for trial, params in zip(search.trials_, search.cv_results_["params"]):
+        quantiles = trial.params
+        assert params["alpha"] == pytest.approx(space["alpha"].ppf(quantiles["alpha"]))
+        assert params["max_iter"] == space["max_iter"].ppf(quantiles["max_iter"])
+        assert isinstance(params["max_iter"], int) and params["alpha"] > 0
+        assert 1e-5 <= params["tol"] == quantiles["tol"] <= 1e-5 + 1e-3
+
+
 def test_list_of_spaces_and_estimator_choices(spectra):
     X, y = spectra
     pipe = Pipeline([("model", Ridge())])
@@ -129,6 +179,21 @@ def test_list_of_spaces_and_estimator_choices(spectra):
         ({1: [1.0]}, TypeError, "keys must be parameter names"),
         ([], TypeError, "non-empty list"),
         ([{"alpha": [1.0]}, "x"], TypeError, "got 'x' in the list"),
+        (
+            {"alpha": stats.loguniform},
+            TypeError,
+            r"\['alpha'\] is scipy.stats.loguniform without its parameters",
+        ),
+        (
+            {"alpha": stats.loguniform(1e2, 1e-3)},
+            ValueError,
+            r"\['alpha'\]: scipy.stats.loguniform has invalid parameters",
+        ),
+        (
+            {"alpha": stats.multivariate_normal([0.0, 0.0])},
+            TypeError,
+            r"\['alpha'\] has an rvs method but is not a frozen scipy.stats",
+        ),
     ],
 )
 def test_invalid_space_fails_before_any_trial(spectra, tmp_path, space, error, match):

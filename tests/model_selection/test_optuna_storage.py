@@ -345,6 +345,40 @@ def test_estimator_choices_are_stored_by_what_they_are(storage, data):
         assert alone.best_score_ == pytest.approx(score)
 
 
+def test_scipy_distributions_are_recorded_stably(tmp_path, data):
+    X, y = data
+    code = (
+        "from scipy import stats\n"
+        "from skl_nirs.model_selection._search_space import SearchSpace\n"
+        "print(SearchSpace({'a': stats.norm(1.0, scale=2)}).describe())"
+    )
+    elsewhere = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    from scipy import stats
+
+    from skl_nirs.model_selection._search_space import SearchSpace
+
+    described = SearchSpace({"a": stats.norm(loc=1, scale=2.0)}).describe()
+    assert (
+        elsewhere == described and "scipy.stats.norm(loc=1.0, scale=2.0)" in described
+    )
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    make_search(url, "s", 2).set_params(
+        param_distributions={"ridge__alpha": stats.expon(scale=1.0)}
+    ).fit(X, y)
+    other = make_search(url, "s", 4).set_params(
+        param_distributions={"ridge__alpha": stats.expon(scale=2.0)}
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"'ridge__alpha': 'scipy.stats.expon\(loc=0.0, scale=1.0\), by its "
+        r"inverse CDF'\}, not \{'ridge__alpha': 'scipy.stats.expon\(loc=0.0, scale=2.0",
+    ):
+        other.fit(X, y)
+
+
 def test_another_parameter_name_is_refused_and_the_study_still_works(storage, data):
     X, y = data
     make_search(storage, "s", 3).fit(X, y)
