@@ -5,7 +5,10 @@ import sys
 import traceback
 
 from ._console import PROG, Console, one_line
-from ._files import CommandError
+
+
+class CommandError(Exception):
+    """A problem the user can fix (a file, an option value): exit status 1."""
 
 
 def main(argv=None):
@@ -21,42 +24,32 @@ def main(argv=None):
     skl-nirs ...
     0
     """
+    from skl_nirs.utils._parallel import terminate_on_sigterm
+
+    from . import _commands
     from ._parser import build_parser
 
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, usage errors
-        return exc.code if isinstance(exc.code, int) else 2
+        return exc.code
+    console = Console(quiet=args.quiet, verbose=args.verbose)
     try:
-        status = _run(args)
+        with console.warnings(), terminate_on_sigterm():
+            status = getattr(_commands, f"run_{args.command}")(args, console)
         sys.stdout.flush()
+        return status
     except BrokenPipeError:
         # the reader went away (| head): as the Python docs recommend, send what
         # is left to devnull, so that the flush at exit does not fail again
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    return status
-
-
-def _run(args):
-    from skl_nirs.utils._parallel import terminate_on_sigterm
-
-    from . import _commands
-
-    console = Console(quiet=args.quiet, verbose=args.verbose)
-    run = getattr(_commands, f"run_{args.command}")
-    try:
-        with console.warnings(), terminate_on_sigterm():
-            return run(args, console)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except SystemExit as exc:  # SIGTERM: the workers were shut down
         print(f"{PROG}: terminated", file=sys.stderr)
         return exc.code
-    except BrokenPipeError:
-        raise
     except Exception as exc:
         if args.verbose:
             traceback.print_exc()

@@ -1,23 +1,17 @@
 """The commands: ``demo``, ``fit`` and ``predict``."""
 
 import csv
+import io
+import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from ._files import (
-    CommandError,
-    check_outputs,
-    load_model,
-    read_spectra,
-    save_model,
-    select_wavelengths,
-    write_atomically,
-)
+from skl_nirs.datasets import load_spectra_csv
 
-DEMO_MODEL = "skl_nirs_demo_model.skops"
-DEMO_REPORT = "skl_nirs_demo_report.png"
+from . import CommandError
+from ._files import check_outputs, load_model, write_atomically
 
 
 def _window_mask(wavelengths, windows):
@@ -25,28 +19,25 @@ def _window_mask(wavelengths, windows):
     from skl_nirs.feature_selection import RangeCut
 
     mask = np.zeros(len(wavelengths), dtype=bool)
-    dummy = np.zeros((1, len(wavelengths)))
     for start, stop in windows:
+        cut = RangeCut(start, stop, by="wavelength", wavelengths=wavelengths)
         try:
-            cut = RangeCut(start, stop, by="wavelength", wavelengths=wavelengths)
-            mask |= cut.fit(dummy).get_support()
+            mask |= cut.fit(wavelengths[np.newaxis]).get_support()
         except ValueError as exc:
             raise CommandError(f"--range {start}:{stop}: {exc}") from exc
     return mask
 
 
-def _task(args, y):
-    """--task, or regression for numbers and classification for labels."""
-    if y.dtype.kind == "f":
-        return args.task if args.task != "auto" else "regression"
-    numbers = sum(_is_number(value) for value in y)
-    if args.task == "regression" or (args.task == "auto" and numbers >= 0.9 * len(y)):
-        bad = next(value for value in y if not _is_number(value))
+def _select_wavelengths(X, wavelengths, needed, path):
+    """The columns of ``X`` at the ``needed`` wavelengths, matched by value."""
+    column = {w: i for i, w in enumerate(wavelengths.tolist())}
+    missing = [f"{w:g}" for w in needed.tolist() if w not in column]
+    if missing:
         raise CommandError(
-            f"--target {args.target}: {bad!r} is not a number ({numbers} of {len(y)} "
-            "values are); fix the file, or pass --task classification."
+            f"{path}: {len(missing)} wavelength(s) the model needs are missing: "
+            f"{', '.join(missing[:5])}."
         )
-    return "classification"
+    return X[:, [column[w] for w in needed.tolist()]]
 
 
 def _is_number(value):
@@ -57,48 +48,55 @@ def _is_number(value):
     return True
 
 
-def _check_sizes(task, y, args):
-    if task == "classification":
-        classes, counts = np.unique(y, return_counts=True)
-        if len(classes) < 2:
-            raise CommandError(f"--target {args.target}: a single class.")
-        if counts.min() < max(args.cv, args.outer_cv):
-            raise CommandError(
-                f"class {classes[counts.argmin()]!r} has {counts.min()} samples: too "
-                f"few for --cv {args.cv} and --outer-cv {args.outer_cv}."
-            )
-    elif len(y) < 3 * args.cv * args.outer_cv:
-        raise CommandError(f"only {len(y)} samples: too few for nested CV.")
+def _task(args, y):
+    """--task, or regression for numbers and classification for labels."""
+    if y.dtype.kind == "f":
+        return "regression" if args.task == "auto" else args.task
+    numbers = [_is_number(value) for value in y]
+    if args.task == "regression" or (args.task == "auto" and np.mean(numbers) >= 0.9):
+        raise CommandError(
+            f"--target {args.target}: {y[numbers.index(False)]!r} is not a number "
+            f"({sum(numbers)} of {len(y)} values are); fix the file, or pass "
+            "--task classification."
+        )
+    if len(np.unique(y)) < 2:
+        raise CommandError(f"--target {args.target}: a single class.")
+    return "classification"
 
 
-def _model(args, X, y, wavelengths, task, console, *, test=None, title):
+def _fit(args, console, X, y, wavelengths, task, *, test=None, title):
     """Compare, estimate, save; then print (a closed stdout loses nothing)."""
-    from ._report import print_report, report_figure, write_summary
+    import skops.io
+
+    from ._report import print_report, report_figure
     from ._workflow import compare_and_fit, score
 
-    _check_sizes(task, y, args)
-    result = compare_and_fit(X, y, task, args, console)
-    model = result.bundle["model"]
-    result.bundle["wavelengths"] = wavelengths
+    summary, bundle, predictions = compare_and_fit(X, y, task, args, console)
+    bundle["wavelengths"] = wavelengths
     if test is not None:
-        result.test_score = score(task, test[1], model.predict(test[0]))
-    save_model(args.out, result.bundle)
+        summary["test_score"] = score(task, test[1], bundle["model"].predict(test[0]))
+    write_atomically(args.out, lambda file: skops.io.dump(bundle, file))
     if args.report is not None:
         unit = None if args.unit == "none" else args.unit
         write_atomically(
             args.report,
             lambda file: report_figure(
-                file, result, X, y, wavelengths, unit=unit, title=title
+                file,
+                summary,
+                bundle["model"],
+                X,
+                y,
+                predictions,
+                wavelengths,
+                unit,
+                title,
             ),
         )
     if args.summary is not None:
-        write_atomically(
-            args.summary,
-            lambda file: write_summary(file, result),
-            binary=False,
-        )
+        text = json.dumps(summary, indent=2) + "\n"
+        write_atomically(args.summary, lambda file: file.write(text.encode()))
     print_report(
-        result,
+        summary,
         n_samples=len(y),
         n_wavelengths=len(wavelengths),
         test_name=None if test is None else test[2],
@@ -113,7 +111,7 @@ def run_fit(args, console):
         {"--out": args.out, "--report": args.report, "--summary": args.summary},
         [args.spectra, args.test],
     )
-    X, y, wavelengths, _ = read_spectra(
+    X, y, wavelengths = load_spectra_csv(
         args.spectra, target=args.target, delimiter=args.delimiter
     )
     if args.range:
@@ -126,20 +124,23 @@ def run_fit(args, console):
     )
     test = None
     if args.test is not None:
-        Xt, yt, wt, _ = read_spectra(
+        Xt, yt, wt = load_spectra_csv(
             args.test, target=args.target, delimiter=args.delimiter
         )
-        test = (select_wavelengths(Xt, wt, wavelengths, args.test), yt, args.test)
+        test = (_select_wavelengths(Xt, wt, wavelengths, args.test), yt, args.test)
     title = f"skl-nirs fit: {Path(args.spectra).name}, target {args.target!r}"
-    return _model(args, X, y, wavelengths, task, console, test=test, title=title)
+    return _fit(args, console, X, y, wavelengths, task, test=test, title=title)
 
 
 def run_demo(args, console):
+    """``fit`` on synthetic spectra, with 100 more as the test set."""
     from skl_nirs.datasets import make_nirs_regression
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    args.out, args.report = out / DEMO_MODEL, out / DEMO_REPORT
+    args.out = out / "skl_nirs_demo_model.skops"
+    args.report = out / "skl_nirs_demo_report.png"
+    args.unit = "nm"
     check_outputs({"--out": args.out, "--summary": args.summary}, [])
     X, y, wavelengths = make_nirs_regression(
         n_samples=args.n_samples + 100, random_state=args.random_state
@@ -148,39 +149,26 @@ def run_demo(args, console):
         f"synthetic NIR spectra: {args.n_samples} to fit, 100 to test, "
         f"{X.shape[1]} wavelengths, target: analyte content (%)"
     )
-    args.unit, test = "nm", (X[-100:], y[-100:], "100 synthetic test spectra")
-    return _model(
-        args,
-        X[:-100],
-        y[:-100],
-        wavelengths,
-        "regression",
-        console,
-        test=test,
-        title="skl-nirs demo: synthetic NIR spectra",
-    )
+    test = (X[-100:], y[-100:], "100 synthetic test spectra")
+    title = "skl-nirs demo: synthetic NIR spectra"
+    X, y = X[:-100], y[:-100]
+    return _fit(args, console, X, y, wavelengths, "regression", test=test, title=title)
 
 
 def run_predict(args, console):
     check_outputs({"--out": args.out}, [args.model, args.spectra])
     bundle = load_model(args.model, trust=args.trust)
     model = bundle["model"]
-    if not hasattr(model, "predict"):
-        raise CommandError(f"{args.model}: holds no model with predict.")
-    X, _, wavelengths, ids = read_spectra(
+    X, _, wavelengths, *ids = load_spectra_csv(
         args.spectra, id_column=args.id_column, delimiter=args.delimiter
     )
     needed = bundle.get("wavelengths")
     if needed is None and hasattr(model, "feature_names_in_"):
         needed = np.asarray(model.feature_names_in_, dtype=np.float64)
     if needed is not None:
-        X = select_wavelengths(X, wavelengths, needed, args.spectra)
-    elif X.shape[1] != getattr(model, "n_features_in_", X.shape[1]):
-        raise CommandError(
-            f"{args.spectra}: {X.shape[1]} wavelengths, the model needs "
-            f"{model.n_features_in_}."
-        )
-    columns = {"prediction": model.predict(X)}
+        X = _select_wavelengths(X, wavelengths, needed, args.spectra)
+    columns = {args.id_column: ids[0]} if ids else {}
+    columns["prediction"] = model.predict(X)
     if args.proba:
         proba = bundle.get("proba", model)
         if not hasattr(proba, "predict_proba"):
@@ -196,19 +184,13 @@ def run_predict(args, console):
                 "(flat, or Hotelling T² / Q residual beyond the 99% limit): "
                 "column outside_domain is 1"
             )
-    rows = np.column_stack([np.asarray(v, dtype=object) for v in columns.values()])
-    header = ([args.id_column] if ids is not None else []) + list(columns)
-    if ids is not None:
-        rows = np.column_stack([np.asarray(ids, dtype=object), rows])
-
-    def write(file):
-        writer = csv.writer(file)
-        writer.writerow(header)
-        writer.writerows(rows.tolist())
-
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    writer.writerows(zip(*columns.values()))
     if args.out == "-":
-        write(sys.stdout)
+        sys.stdout.write(text.getvalue())
     else:
-        write_atomically(args.out, write, binary=False)
+        write_atomically(args.out, lambda file: file.write(text.getvalue().encode()))
         console.note(f"wrote {len(X)} predictions to {args.out}")
     return 0

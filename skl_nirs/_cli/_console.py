@@ -24,11 +24,11 @@ class Console:
         if not self.quiet:
             print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
-    def _show(self, message, category, filename, lineno, file=None, line=None):
-        key = (category.__name__, one_line(message))
+    def _show(self, message, category, *args, **kwargs):
+        key = f"{category.__name__}: {one_line(message)}"
         self.counts[key] += 1
         if self.counts[key] == 1:
-            print(f"{PROG}: warning: {key[0]}: {key[1]}", file=sys.stderr)
+            print(f"{PROG}: warning: {key}", file=sys.stderr)
 
     @contextmanager
     def warnings(self):
@@ -40,58 +40,28 @@ class Console:
             try:
                 yield
             finally:
-                for (name, message), count in self.counts.items():
+                for key, count in self.counts.items():
                     if count > 1:
                         print(
-                            f"{PROG}: warning {name} ({message[:60]}...) repeated "
-                            f"{count} times; --verbose shows them all",
+                            f"{PROG}: warning ({key[:60]}...) repeated {count} "
+                            "times; --verbose shows them all",
                             file=sys.stderr,
                         )
 
-    @contextmanager
-    def quiet_workers(self):
-        """Silence warnings while candidates are scored (``--verbose``: no-op).
-
-        The filters reach the joblib workers, whose warnings would otherwise be
-        printed by each worker; the final fit, in this process, shows them once.
-        """
-        with warnings.catch_warnings():
-            if not self.verbose:
-                warnings.simplefilter("ignore")
-            yield
-
 
 class Progress:
-    """An Optuna callback drawing a tqdm bar on stderr (none off a terminal).
+    """An Optuna callback advancing a tqdm bar.
 
-    Copies of it (``clone`` of a search deep-copies its callbacks) are the same
-    bar, so that one bar counts the trials of every search of a nested
+    Copies of it (``clone`` of a search deep-copies its callbacks) advance the
+    same bar, so that one bar counts the trials of every search of a nested
     cross-validation.
     """
 
-    def __init__(self, description, total, *, disable=None):
-        self.description = description
-        self.total = total
-        self.disable = disable
-        self.bar = None
+    def __init__(self, bar):
+        self.bar = bar
 
     def __deepcopy__(self, memo):
         return self
 
     def __call__(self, study, trial):
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(
-                desc=f"{PROG}: {self.description}",
-                total=self.total,
-                disable=self.disable,
-                file=sys.stderr,
-                leave=False,
-            )
         self.bar.update()
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None

@@ -9,9 +9,9 @@ estimated by nested cross-validation: the same search is run again inside each
 outer training fold and scored on the outer test fold.
 """
 
+import sys
 import time
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import optuna
@@ -19,61 +19,32 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, root_mean_squared_error
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
+from tqdm import tqdm
 
 from skl_nirs.model_selection import OptunaSearchCV
 
-from ._console import Progress
-from ._files import CommandError
-
-MAIN_PARAMETER = {"pls": "n_components", "plsda": "n_components", "ridge": "alpha"}
+from . import CommandError
+from ._console import PROG, Progress, one_line
 
 
-class StopWhenPerfect(optuna.samplers.BaseSampler):
+class StopWhenPerfect(optuna.samplers.BruteForceSampler):
     """Every candidate once, in random order; stop at a perfect score."""
 
-    def __init__(self, perfect, seed):
-        self.perfect = perfect
+    def __init__(self, perfect, seed=0):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            self.sampler = optuna.samplers.BruteForceSampler(seed=seed)
-
-    def infer_relative_search_space(self, study, trial):
-        return self.sampler.infer_relative_search_space(study, trial)
-
-    def sample_relative(self, study, trial, search_space):
-        return self.sampler.sample_relative(study, trial, search_space)
-
-    def sample_independent(self, study, trial, name, distribution):
-        return self.sampler.sample_independent(study, trial, name, distribution)
+            super().__init__(seed=seed)
+        self.perfect = perfect
 
     def after_trial(self, study, trial, state, values):
-        self.sampler.after_trial(study, trial, state, values)
+        super().after_trial(study, trial, state, values)
         if values and values[0] >= self.perfect:
             study.stop()  # (OptunaSearchCV ends the search as for a grid)
 
 
-@dataclass
-class Result:
-    """What ``fit`` reports and saves."""
-
-    metric: str
-    selection_score: float
-    estimate: float
-    estimate_sd: float
-    estimate_method: str
-    predictions: np.ndarray  # out-of-fold predictions of the whole procedure
-    leaderboard: list  # (candidate, score, setting), best first
-    n_evaluated: int
-    n_failed: int
-    search: OptunaSearchCV
-    bundle: dict  # the saved model
-    test_score: float | None = None
-    seconds: float = 0.0
-
-
 def candidates(task, n_features, max_components, n_values):
-    """``[(name, setting, pipeline)]``: every branch at each value of its main
-    parameter."""
+    """``{id(pipeline): (name, setting, pipeline)}``: every branch at each value
+    of its model's main parameter."""
     from sklearn.cross_decomposition import PLSRegression
     from sklearn.linear_model import Ridge, RidgeClassifier
 
@@ -93,29 +64,27 @@ def candidates(task, n_features, max_components, n_values):
     if n_features >= 5:
         window = min(11, n_features - (1 - n_features % 2))
         derivatives["sg1"] = SavitzkyGolay(window, 2, deriv=1)
-    branches = make_branch_grid(
-        scatter={
-            "none": "passthrough",
-            "snv": StandardNormalVariate(),
-            "msc": MultiplicativeScatterCorrection(),
-        },
-        derivative=derivatives,
-        model=models,
-    )
+    scatter = {
+        "none": "passthrough",
+        "snv": StandardNormalVariate(),
+        "msc": MultiplicativeScatterCorrection(),
+    }
+    components = np.geomspace(1, max_components, n_values).round().astype(int)
     values = {
-        "n_components": np.unique(
-            np.geomspace(1, max_components, n_values).round().astype(int)
-        ).tolist(),
+        "n_components": np.unique(components).tolist(),
         "alpha": np.logspace(-6, 2, n_values).tolist(),
     }
-    out = []
-    for name, pipeline in branches:
-        parameter = MAIN_PARAMETER[name.rsplit("_", 1)[1]]
+    found = {}
+    for name, branch in make_branch_grid(
+        scatter=scatter, derivative=derivatives, model=models
+    ):
+        parameter = (
+            "alpha" if "alpha" in branch["model"].get_params() else "n_components"
+        )
         for value in values[parameter]:
-            params = {f"model__{parameter}": value}
-            setting = f"{parameter}={value:.3g}"
-            out.append((name, setting, clone(pipeline).set_params(**params)))
-    return out
+            pipeline = clone(branch).set_params(**{f"model__{parameter}": value})
+            found[id(pipeline)] = (name, f"{parameter}={value:.3g}", pipeline)
+    return found
 
 
 def make_cv(task, n_splits, random_state):
@@ -123,7 +92,7 @@ def make_cv(task, n_splits, random_state):
     return splitter(n_splits, shuffle=True, random_state=random_state)
 
 
-def make_search(task, pipelines, args, *, refit, progress=None):
+def make_search(task, pipelines, args, *, refit, bar):
     """The comparison: one OptunaSearchCV over the choice of candidate."""
     return OptunaSearchCV(
         Pipeline([("candidate", pipelines[0])]),
@@ -134,8 +103,8 @@ def make_search(task, pipelines, args, *, refit, progress=None):
         cv=make_cv(task, args.cv, args.random_state),
         n_jobs=args.n_jobs,
         batch_size=16,
-        sampler=StopWhenPerfect(1.0 if task == "classification" else 0.0, 0),
-        callbacks=None if progress is None else [progress],
+        sampler=StopWhenPerfect(1.0 if task == "classification" else 0.0),
+        callbacks=[Progress(bar)],
     )
 
 
@@ -145,53 +114,69 @@ def score(task, y_true, y_pred):
     return accuracy_score(y_true, y_pred)
 
 
-def leaderboard(search, names, sign):
-    """Best score and setting of each candidate, best first; failures counted."""
+def leaderboard(search, found, sign):
+    """Best score and setting of each candidate, best first."""
     results = search.cv_results_
-    best, failed = {}, 0
+    best = {}
     for params, value in zip(results["params"], results["mean_test_score"]):
-        if not np.isfinite(value):
-            failed += 1
-            continue
-        name, setting = names[id(params["candidate"])]
-        if name not in best or value > best[name][0]:
+        name, setting, _ = found[id(params["candidate"])]
+        if np.isfinite(value) and value > best.get(name, (-np.inf,))[0]:
             best[name] = (value, setting)
-    rows = sorted(best.items(), key=lambda item: -item[1][0])
-    return [(name, sign * value, setting) for name, (value, setting) in rows], failed
+    rows = sorted(best.items(), key=lambda item: item[1][0], reverse=True)
+    return [
+        {"candidate": name, "selection_score": sign * value, "setting": setting}
+        for name, (value, setting) in rows
+    ]
+
+
+def _progress(description, total):
+    """A bar on stderr, none off a terminal."""
+    bar = tqdm(
+        desc=f"{PROG}: {description}",
+        total=total,
+        file=sys.stderr,
+        leave=False,
+        disable=None,
+    )
+    return bar
 
 
 def compare_and_fit(X, y, task, args, console):
-    """Select, estimate and refit: the ``Result`` of ``fit`` (model unsaved)."""
+    """Select, estimate and refit.
+
+    Returns the ``--summary`` record, the dict saved as the model, and the
+    out-of-fold predictions of the whole procedure.
+    """
     from skl_nirs.outliers import ApplicabilityDomain
 
     start = time.perf_counter()
     n_inner = len(y) * (args.outer_cv - 1) // args.outer_cv * (args.cv - 1) // args.cv
     max_components = min(args.max_components, X.shape[1], max(1, n_inner - 1))
     found = candidates(task, X.shape[1], max_components, args.n_trials)
-    names = {id(pipeline): (name, setting) for name, setting, pipeline in found}
-    pipelines = [pipeline for _, _, pipeline in found]
-    n_branches = len({name for name, _, _ in found})
+    pipelines = [pipeline for _, _, pipeline in found.values()]
     console.note(
-        f"comparing {n_branches} candidates at up to {args.n_trials} settings each "
-        f"({len(pipelines)} pipelines, {args.cv}-fold CV) ..."
+        f"comparing {len({name for name, _, _ in found.values()})} candidates at up "
+        f"to {args.n_trials} settings each ({len(pipelines)} pipelines, "
+        f"{args.cv}-fold CV) ..."
     )
     sign = -1.0 if task == "regression" else 1.0
-    progress = Progress("comparing", len(pipelines))
-    with console.quiet_workers():
-        search = make_search(task, pipelines, args, refit=False, progress=progress)
-        search.fit(X, y)
-        progress.close()
-        rows, failed = leaderboard(search, names, sign)
-        if not rows:
+    outer = make_cv(task, args.outer_cv, args.random_state + 1)
+    with warnings.catch_warnings():
+        # the candidates' warnings: shown once by the final fit below
+        if not args.verbose:
+            warnings.simplefilter("ignore")
+        with _progress("comparing", len(pipelines)) as bar:
+            search = make_search(task, pipelines, args, refit=False, bar=bar)
+            search.fit(X, y)
+        scores = search.cv_results_["mean_test_score"]
+        if not np.isfinite(scores).any():
             raise CommandError("every candidate failed (--verbose shows why).")
         console.note(
-            f"estimating the error on new data: {args.outer_cv}-fold nested CV ..."
+            f"estimating the error on new data: {args.outer_cv}-fold nested CV"
         )
-        outer = make_cv(task, args.outer_cv, args.random_state + 1)
-        progress = Progress("nested CV", args.outer_cv * len(pipelines))
-        nested = make_search(task, pipelines, args, refit=True, progress=progress)
-        predictions = cross_val_predict(nested, X, y, cv=outer)
-        progress.close()
+        with _progress("nested CV", args.outer_cv * len(pipelines)) as bar:
+            nested = make_search(task, pipelines, args, refit=True, bar=bar)
+            predictions = cross_val_predict(nested, X, y, cv=outer)
     folds = [score(task, y[test], predictions[test]) for _, test in outer.split(X, y)]
     best = search.best_params_["candidate"]
     model = clone(best).fit(X, y)
@@ -204,24 +189,22 @@ def compare_and_fit(X, y, task, args, console):
         from sklearn.calibration import CalibratedClassifierCV
 
         cv = make_cv(task, args.cv, args.random_state)
-        bundle["proba"] = CalibratedClassifierCV(
-            clone(best), cv=cv, ensemble=False
-        ).fit(X, y)
-    return Result(
-        metric="rmse" if task == "regression" else "accuracy",
-        selection_score=sign * search.best_score_,
-        estimate=float(np.mean(folds)),
-        estimate_sd=float(np.std(folds)),
-        estimate_method=(
+        calibrated = CalibratedClassifierCV(clone(best), cv=cv, ensemble=False)
+        bundle["proba"] = calibrated.fit(X, y)
+    summary = {
+        "metric": "rmse" if task == "regression" else "accuracy",
+        "selection_score": sign * search.best_score_,
+        "estimate": float(np.mean(folds)),
+        "estimate_sd": float(np.std(folds)),
+        "estimate_method": (
             f"nested cross-validation: the whole selection repeated in each of "
             f"{args.outer_cv} outer folds ({args.cv}-fold CV inside), scored on "
             "the outer test fold; mean over the outer folds"
         ),
-        predictions=predictions,
-        leaderboard=rows,
-        n_evaluated=len(search.cv_results_["params"]),
-        n_failed=failed,
-        search=search,
-        bundle=bundle,
-        seconds=time.perf_counter() - start,
-    )
+        "pipeline": one_line(repr(model)),
+        "candidates_evaluated": len(scores),
+        "candidates_failed": int(np.sum(~np.isfinite(scores))),
+        "leaderboard": leaderboard(search, found, sign),
+        "seconds": round(time.perf_counter() - start, 2),
+    }
+    return summary, bundle, predictions
