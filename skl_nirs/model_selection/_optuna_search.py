@@ -1,6 +1,7 @@
 """OptunaSearchCV: Optuna chooses the candidates, joblib workers evaluate them."""
 
 import copy
+import itertools
 import logging
 import math
 import time
@@ -52,7 +53,11 @@ _FOLD_KEYS = (
 
 
 def _fit_and_score_candidate(estimator, X, y, parameters, train, test, kwargs):
-    """Evaluate one candidate on one fold, in a worker."""
+    """Evaluate one candidate on one fold, in a worker.
+
+    ``kwargs`` go to scikit-learn's ``_fit_and_score``, with ``callback_ctx``
+    (this task's callback context) and ``caller`` when callbacks are set.
+    """
     estimator = clone(estimator).set_params(**clone(parameters, safe=False))
     with capped_n_jobs(estimator):  # while fitting and scoring
         return _fit_and_score(
@@ -197,7 +202,11 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
     callbacks : list of callable, default=None
         Optuna callbacks ``callback(study, frozen_trial)``, called after each
-        trial is told.
+        trial is told (the name optuna-integration's ``OptunaSearchCV`` and
+        ``study.optimize`` give them). scikit-learn's callbacks
+        (:mod:`sklearn.callback`, scikit-learn >= 1.9) are set with
+        :meth:`set_callbacks` instead, and called as ``GridSearchCV`` calls
+        them (see Notes).
 
     Attributes
     ----------
@@ -278,6 +287,13 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
     setup) and a multi-objective study are refused before any trial. A cv
     splitter that shuffles must have a fixed ``random_state`` for a study to
     be resumed or shared.
+
+    scikit-learn's callbacks (``search.set_callbacks(ProgressBar())``) see the
+    tasks ``GridSearchCV`` shows them: the fit, a ``"search"`` task whose
+    subtasks are the (candidate, fold) evaluations (at most ``n_trials``
+    times the number of splits: repeated and pruned candidates have fewer),
+    and the refit. An evaluation run in a worker process calls its hooks in
+    that process, as in ``GridSearchCV``.
 
     A searching process records a heartbeat on the study every 10 seconds.
     Trials left running by a process killed (or cut off) for 60 seconds stay
@@ -467,6 +483,14 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             The fitted search.
         """
         space = SearchSpace(self.param_distributions)  # checked before any trial
+        for callback in self.callbacks or ():
+            if hasattr(callback, "on_fit_task_begin"):
+                raise TypeError(
+                    f"callbacks holds {type(callback).__name__}, a scikit-learn "
+                    "callback; callbacks takes Optuna callbacks, "
+                    "callback(study, frozen_trial). Set scikit-learn's callbacks "
+                    "with set_callbacks()."
+                )
         estimator_tags = get_tags(self.estimator)
         if y is None and (
             estimator_tags.target_tags.required
@@ -480,7 +504,11 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
         routed_params = self._get_routed_params_for_fit(params)
+        callbacks = _Callbacks.start(self, X, y, params.get("sample_weight"))
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._check_input_parameters(
+            X=X, y=y, split_params=routed_params.splitter.split
+        )
         splits = list(cv.split(X, y, **routed_params.splitter.split))
         self.n_splits_ = len(splits)
         objective = self._objective_name(scorers)
@@ -502,7 +530,10 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         # Workers are sized by one batch's tasks (a parallel call).
         per_call = self.batch_size * (1 if self.pruner else self.n_splits_)
         runner = BudgetedParallel(self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X))
-        evaluate = self._make_evaluate(runner, base_estimator, X, y, splits, fit_kwargs)
+        search_task = callbacks.search(self.n_trials, self.n_splits_)
+        evaluate = self._make_evaluate(
+            runner, base_estimator, X, y, splits, fit_kwargs, search_task
+        )
         with _optuna_logging(self.verbose):
             seed = None
             if self.sampler is None and self.random_state is not None:
@@ -512,6 +543,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             # would draw the same start-up candidates again.
             batch_seed = seed if self.storage is not None else None
             self._optimize(study, space, evaluate, objective, batch_seed, setup)
+        callbacks.end(search_task)
         self.parallel_plan_ = runner.plan
         if self.verbose:
             print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
@@ -551,30 +583,47 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 ]
             self.best_params_ = results["params"][self.best_index_]
         if self.refit:
-            self.best_estimator_ = clone(base_estimator).set_params(
-                **clone(self.best_params_, safe=False)
-            )
+            self._refit(base_estimator, X, y, routed_params, runner.plan, callbacks)
+        self.scorer_ = (
+            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        )
+        self.cv_results_ = results
+        callbacks.end(callbacks.root)
+        return self
+
+    def _refit(self, base_estimator, X, y, routed_params, plan, callbacks):
+        """Fit ``best_estimator_`` on all of ``X``, as ``BaseSearchCV.fit`` does."""
+        self.best_estimator_ = clone(base_estimator).set_params(
+            **clone(self.best_params_, safe=False)
+        )
+        with callbacks.refit(self.best_estimator_) as task:
             start = time.perf_counter()
-            with capped_n_jobs(self.best_estimator_, _caller_share(runner.plan)):
+            with capped_n_jobs(self.best_estimator_, _caller_share(plan)):
                 if y is not None:
                     self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
                 else:
                     self.best_estimator_.fit(X, **routed_params.estimator.fit)
             self.refit_time_ = time.perf_counter() - start
-            if hasattr(self.best_estimator_, "feature_names_in_"):
-                self.feature_names_in_ = self.best_estimator_.feature_names_in_
-        self.scorer_ = (
-            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
-        )
-        self.cv_results_ = results
-        return self
+        callbacks.end(task)
+        if hasattr(self.best_estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.best_estimator_.feature_names_in_
 
-    def _make_evaluate(self, runner, base_estimator, X, y, splits, fit_kwargs):
+    def _make_evaluate(
+        self, runner, base_estimator, X, y, splits, fit_kwargs, search_task
+    ):
         """``evaluate(candidates, folds)``: fold results, candidate by fold."""
+        task_ids = itertools.count()
 
         def evaluate(candidates, folds, names):
             tasks = [
-                (base_estimator, X, y, params, *splits[fold], fit_kwargs)
+                (
+                    base_estimator,
+                    X,
+                    y,
+                    params,
+                    *splits[fold],
+                    fit_kwargs | _Callbacks.evaluation(self, search_task, task_ids),
+                )
                 for params in candidates
                 for fold in folds
             ]
@@ -729,6 +778,75 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         for callback in self.callbacks or ():
             callback(study, frozen)
         return stopped
+
+
+class _Callbacks:
+    """scikit-learn's callback tasks of a search, as ``BaseSearchCV.fit`` has them.
+
+    The fit (``root``), a ``"search"`` task whose subtasks are the (candidate,
+    fold) evaluations, and the refit. With scikit-learn < 1.9 (no callback
+    API), nothing. Evaluations get a context only when callbacks are set on the
+    search or it runs inside a meta-estimator's task, so that the context tree,
+    which grows with the trials, is not sent to workers for nothing.
+    """
+
+    def __init__(self, search, root, metadata, X, y):
+        self.owner, self.root, self.metadata = search, root, metadata
+        self.X, self.y = X, y
+
+    @classmethod
+    def start(cls, search, X, y, sample_weight):
+        if not hasattr(search, "_init_callback_context"):
+            return cls(search, None, None, X, y)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        root = search._init_callback_context(
+            max_subtasks=1 + (search.refit is not False)
+        )
+        root.call_on_fit_task_begin(estimator=search, X=X, y=y, metadata=metadata)
+        return cls(search, root, metadata, X, y)
+
+    def search(self, n_trials, n_splits):
+        if self.root is None:
+            return None
+        return self.root.subcontext(
+            task_name="search",
+            max_subtasks=None if n_trials is None else n_trials * n_splits,
+            sequential_subtasks=False,
+        ).call_on_fit_task_begin(estimator=self.owner)
+
+    @staticmethod
+    def evaluation(search, search_task, task_ids):
+        """``_fit_and_score`` arguments for one evaluation: its context, caller."""
+        if search_task is None or not (
+            getattr(search, "_skl_callbacks", None)
+            or hasattr(search, "_parent_callback_ctx")
+        ):
+            return {}
+        task = search_task.subcontext(
+            task_name="candidate-split-evaluation", task_id=next(task_ids)
+        )
+        return {"callback_ctx": task, "caller": search}
+
+    @contextmanager
+    def refit(self, best_estimator):
+        if self.root is None:
+            yield None
+            return
+        task = self.root.subcontext(task_name="refit-with-best-params")
+        with task.propagate_callback_context(best_estimator):
+            task.call_on_fit_task_begin(
+                estimator=self.owner, X=self.X, y=self.y, metadata=self.metadata
+            )
+            yield task
+
+    def end(self, task):
+        if task is None:
+            return
+        whole_fit = task is self.root or task.task_name == "refit-with-best-params"
+        task.call_on_fit_task_end(
+            estimator=self.owner,
+            **(dict(X=self.X, y=self.y, metadata=self.metadata) if whole_fit else {}),
+        )
 
 
 def _mean_score(folds, objective):

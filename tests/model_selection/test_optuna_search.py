@@ -1,3 +1,4 @@
+import collections
 import os
 import pickle
 import subprocess
@@ -413,6 +414,68 @@ def test_delegation_follows_best_estimator(spectra):
     assert search.predict_proba(X).shape == (40, 2)
     assert_array_equal(search.classes_, [0, 1])
     assert not hasattr(_pls_search().fit(X, y), "predict_proba")
+
+
+class CountingCallback:
+    """A scikit-learn callback (sklearn.callback.FitCallback) counting its calls."""
+
+    def __init__(self):
+        self.calls, self.tasks = collections.Counter(), []
+
+    def setup(self, estimator, context):
+        self.calls["setup"] += 1
+
+    def teardown(self, estimator, context):
+        self.calls["teardown"] += 1
+
+    def on_fit_task_begin(self, estimator, context, *, X=None, y=None):
+        self.calls["on_fit_task_begin"] += 1
+        self.tasks.append((context.task_name, context.task_id))
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None):
+        self.calls["on_fit_task_end"] += 1
+
+
+def test_scikit_learn_callbacks_as_in_grid_search(spectra):
+    pytest.importorskip("sklearn.callback")  # scikit-learn >= 1.9
+    X, y = spectra
+    grid = {"alpha": [0.1, 1.0, 10.0]}
+    reference, counted = CountingCallback(), CountingCallback()
+    GridSearchCV(Ridge(), grid, cv=3).set_callbacks(reference).fit(X, y)
+    search = OptunaSearchCV(
+        Ridge(),
+        grid,
+        n_trials=3,
+        cv=3,
+        sampler=optuna.samplers.BruteForceSampler(seed=0),
+    )
+    search.set_callbacks(counted).fit(X, y)
+    # the fit, the search, 3 candidates x 3 folds and the refit
+    assert counted.calls["on_fit_task_begin"] == 12
+    assert counted.calls == reference.calls
+    assert sorted(counted.tasks) == sorted(reference.tasks)
+
+
+def test_callbacks_are_optuna_callbacks(spectra):
+    X, y = spectra
+    search = OptunaSearchCV(Ridge(), {"alpha": [1.0]}, callbacks=[CountingCallback()])
+    with pytest.raises(
+        TypeError,
+        match=r"callbacks holds CountingCallback, a scikit-learn callback; .* "
+        r"Set scikit-learn's callbacks with set_callbacks\(\)",
+    ):
+        search.fit(X, y)
+
+
+def test_check_input_parameters_hook_is_called(spectra):
+    X, y = spectra
+
+    class Checked(OptunaSearchCV):
+        def _check_input_parameters(self, X, y, split_params):
+            raise ValueError(f"checked {len(X)} rows")
+
+    with pytest.raises(ValueError, match=f"checked {len(X)} rows"):
+        Checked(Ridge(), {"alpha": [1.0]}, n_trials=1).fit(X, y)
 
 
 def test_timeout_and_callbacks(spectra):
