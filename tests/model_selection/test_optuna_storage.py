@@ -442,10 +442,16 @@ def test_a_multi_objective_study_is_refused(tmp_path, data):
 
 
 @pytest.mark.timeout(240)
-@pytest.mark.parametrize("n_trials, batch_size", [(10, 8), (20, 2)])
-def test_four_processes_share_n_trials(storage, tmp_path, n_trials, batch_size):
-    if n_trials == 20 and not storage.startswith("postgresql"):
-        pytest.skip("n_trials=20 is run on PostgreSQL only, to save time")
+def test_four_processes_share_n_trials(storage, tmp_path):
+    _four_processes_share(storage, tmp_path, n_trials=10, batch_size=8)
+
+
+@pytest.mark.timeout(240)
+def test_four_processes_share_n_trials_on_postgresql(postgres_url, tmp_path):
+    _four_processes_share(postgres_url, tmp_path, n_trials=20, batch_size=2)
+
+
+def _four_processes_share(storage, tmp_path, n_trials, batch_size):
     # 4 processes, n_trials=10, batch_size=8 once finished 32 trials, and 41 for
     # n_trials=20 on PostgreSQL: each batch is now sized from the study's
     # finished and running trials, counted again before each ask
