@@ -77,30 +77,14 @@ def _fit(args, console, X, y, wavelengths, task, *, test=None, title):
         summary["test_score"] = score(task, test[1], bundle["model"].predict(test[0]))
     write_atomically(args.out, lambda file: skops.io.dump(bundle, file))
     if args.report is not None:
-        unit = None if args.unit == "none" else args.unit
-        write_atomically(
-            args.report,
-            lambda file: report_figure(
-                file,
-                summary,
-                bundle["model"],
-                X,
-                y,
-                predictions,
-                wavelengths,
-                unit,
-                title,
-            ),
+        figure = report_figure(
+            summary, bundle["model"], X, y, predictions, wavelengths, args.unit, title
         )
+        write_atomically(args.report, lambda file: figure.savefig(file, format="png"))
     if args.summary is not None:
         text = json.dumps(summary, indent=2) + "\n"
         write_atomically(args.summary, lambda file: file.write(text.encode()))
-    print_report(
-        summary,
-        n_samples=len(y),
-        n_wavelengths=len(wavelengths),
-        test_name=None if test is None else test[2],
-    )
+    print_report(summary, test_name=None if test is None else test[2])
     saved = [args.out, args.report, args.summary]
     print("Saved " + ", ".join(str(path) for path in saved if path is not None))
     return 0
@@ -170,9 +154,7 @@ def run_predict(args, console):
     columns = {args.id_column: ids[0]} if ids else {}
     columns["prediction"] = model.predict(X)
     if args.proba:
-        proba = bundle.get("proba", model)
-        if not hasattr(proba, "predict_proba"):
-            raise CommandError(f"{args.model}: the model gives no probabilities.")
+        proba = bundle.get("proba", model)  # (calibrated, for classes)
         for label, values in zip(proba.classes_, proba.predict_proba(X).T):
             columns[f"proba_{label}"] = values
     if "domain" in bundle:

@@ -50,15 +50,17 @@ class Console:
 
 
 class Progress:
-    """An Optuna callback advancing a tqdm bar.
+    """An Optuna callback advancing a tqdm bar on stderr (none off a terminal).
 
     Copies of it (``clone`` of a search deep-copies its callbacks) advance the
     same bar, so that one bar counts the trials of every search of a nested
     cross-validation.
     """
 
-    def __init__(self, bar):
-        self.bar = bar
+    def __init__(self, description, total):
+        from tqdm import tqdm
+
+        self.bar = tqdm(desc=f"{PROG}: {description}", total=total, disable=None)
 
     def __deepcopy__(self, memo):
         return self

@@ -3,16 +3,15 @@
 import numpy as np
 
 
-def print_report(summary, *, n_samples, n_wavelengths, test_name=None):
+def print_report(summary, test_name=None):
     """The results, on stdout."""
     metric = {"rmse": "RMSE", "accuracy": "accuracy"}[summary["metric"]]
     board = summary["leaderboard"]
     failed = summary["candidates_failed"]
     print(
-        f"Compared {len(board)} candidates on {n_samples} spectra x {n_wavelengths} "
-        f"wavelengths ({summary['candidates_evaluated']} settings scored"
-        + (f", {failed} failed" if failed else "")
-        + f"; CV {metric} of each at its best setting):"
+        f"Compared {len(board)} candidates (CV {metric} of each at its best setting"
+        + (f"; {failed} settings failed" if failed else "")
+        + "):"
     )
     width = max(len(row["candidate"]) for row in board)
     for rank, row in enumerate(board, start=1):
@@ -33,14 +32,15 @@ def print_report(summary, *, n_samples, n_wavelengths, test_name=None):
         print(f"  test {metric} on {test_name}: {summary['test_score']:.4g}")
 
 
-def report_figure(file, summary, model, X, y, predictions, wavelengths, unit, title):
+def report_figure(summary, model, X, y, predictions, wavelengths, unit, title):
     """Spectra, preprocessed spectra, honest predictions, the comparison."""
     from matplotlib.figure import Figure
     from sklearn.metrics import ConfusionMatrixDisplay, PredictionErrorDisplay
 
     from skl_nirs.plotting import BranchComparisonDisplay, SpectraDisplay
 
-    figure = Figure(figsize=(14, 9), layout="constrained")
+    unit = None if unit == "none" else unit
+    figure = Figure(figsize=(14, 9), dpi=100, layout="constrained")
     grid = figure.add_gridspec(2, 3)
     SpectraDisplay.from_spectra(
         X, wavelengths, unit=unit, title="Spectra", ax=figure.add_subplot(grid[0, 0])
@@ -69,4 +69,4 @@ def report_figure(file, summary, model, X, y, predictions, wavelengths, unit, ti
         score_name=f"CV {summary['metric']} at the best setting (selection score)",
     ).plot(ax=figure.add_subplot(grid[1, :]))
     figure.suptitle(title)
-    figure.savefig(file, format="png", dpi=100)
+    return figure

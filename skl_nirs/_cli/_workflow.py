@@ -9,7 +9,6 @@ estimated by nested cross-validation: the same search is run again inside each
 outer training fold and scored on the outer test fold.
 """
 
-import sys
 import time
 import warnings
 
@@ -19,12 +18,11 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, root_mean_squared_error
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
-from tqdm import tqdm
 
 from skl_nirs.model_selection import OptunaSearchCV
 
 from . import CommandError
-from ._console import PROG, Progress, one_line
+from ._console import Progress, one_line
 
 
 class StopWhenPerfect(optuna.samplers.BruteForceSampler):
@@ -92,7 +90,7 @@ def make_cv(task, n_splits, random_state):
     return splitter(n_splits, shuffle=True, random_state=random_state)
 
 
-def make_search(task, pipelines, args, *, refit, bar):
+def make_search(task, pipelines, args, *, refit, progress):
     """The comparison: one OptunaSearchCV over the choice of candidate."""
     return OptunaSearchCV(
         Pipeline([("candidate", pipelines[0])]),
@@ -104,7 +102,7 @@ def make_search(task, pipelines, args, *, refit, bar):
         n_jobs=args.n_jobs,
         batch_size=16,
         sampler=StopWhenPerfect(1.0 if task == "classification" else 0.0),
-        callbacks=[Progress(bar)],
+        callbacks=[progress],
     )
 
 
@@ -129,68 +127,36 @@ def leaderboard(search, found, sign):
     ]
 
 
-def _progress(description, total):
-    """A bar on stderr, none off a terminal."""
-    bar = tqdm(
-        desc=f"{PROG}: {description}",
-        total=total,
-        file=sys.stderr,
-        leave=False,
-        disable=None,
-    )
-    return bar
-
-
 def compare_and_fit(X, y, task, args, console):
     """Select, estimate and refit.
 
     Returns the ``--summary`` record, the dict saved as the model, and the
     out-of-fold predictions of the whole procedure.
     """
-    from skl_nirs.outliers import ApplicabilityDomain
-
     start = time.perf_counter()
     n_inner = len(y) * (args.outer_cv - 1) // args.outer_cv * (args.cv - 1) // args.cv
     max_components = min(args.max_components, X.shape[1], max(1, n_inner - 1))
     found = candidates(task, X.shape[1], max_components, args.n_trials)
     pipelines = [pipeline for _, _, pipeline in found.values()]
     console.note(
-        f"comparing {len({name for name, _, _ in found.values()})} candidates at up "
-        f"to {args.n_trials} settings each ({len(pipelines)} pipelines, "
-        f"{args.cv}-fold CV) ..."
+        f"comparing {len(pipelines)} pipelines ({args.cv}-fold CV), then estimating "
+        f"the error on new data ({args.outer_cv}-fold nested CV) ..."
     )
     sign = -1.0 if task == "regression" else 1.0
     outer = make_cv(task, args.outer_cv, args.random_state + 1)
-    with warnings.catch_warnings():
-        # the candidates' warnings: shown once by the final fit below
+    progress = Progress("comparing, then nested CV", (1 + args.outer_cv) * len(found))
+    with warnings.catch_warnings(), progress.bar:
+        # the candidates' warnings: shown once by the final fit
         if not args.verbose:
             warnings.simplefilter("ignore")
-        with _progress("comparing", len(pipelines)) as bar:
-            search = make_search(task, pipelines, args, refit=False, bar=bar)
-            search.fit(X, y)
-        scores = search.cv_results_["mean_test_score"]
+        search = make_search(task, pipelines, args, refit=False, progress=progress)
+        scores = search.fit(X, y).cv_results_["mean_test_score"]
         if not np.isfinite(scores).any():
             raise CommandError("every candidate failed (--verbose shows why).")
-        console.note(
-            f"estimating the error on new data: {args.outer_cv}-fold nested CV"
-        )
-        with _progress("nested CV", args.outer_cv * len(pipelines)) as bar:
-            nested = make_search(task, pipelines, args, refit=True, bar=bar)
-            predictions = cross_val_predict(nested, X, y, cv=outer)
+        nested = make_search(task, pipelines, args, refit=True, progress=progress)
+        predictions = cross_val_predict(nested, X, y, cv=outer)
     folds = [score(task, y[test], predictions[test]) for _, test in outer.split(X, y)]
-    best = search.best_params_["candidate"]
-    model = clone(best).fit(X, y)
-    bundle = {
-        "model": model,
-        "domain": ApplicabilityDomain().fit(model[:-1].transform(X)),
-        "task": task,
-    }
-    if task == "classification" and not hasattr(model, "predict_proba"):
-        from sklearn.calibration import CalibratedClassifierCV
-
-        cv = make_cv(task, args.cv, args.random_state)
-        calibrated = CalibratedClassifierCV(clone(best), cv=cv, ensemble=False)
-        bundle["proba"] = calibrated.fit(X, y)
+    bundle = final_model(search.best_params_["candidate"], X, y, task, args)
     summary = {
         "metric": "rmse" if task == "regression" else "accuracy",
         "selection_score": sign * search.best_score_,
@@ -201,10 +167,28 @@ def compare_and_fit(X, y, task, args, console):
             f"{args.outer_cv} outer folds ({args.cv}-fold CV inside), scored on "
             "the outer test fold; mean over the outer folds"
         ),
-        "pipeline": one_line(repr(model)),
-        "candidates_evaluated": len(scores),
+        "pipeline": one_line(repr(bundle["model"])),
         "candidates_failed": int(np.sum(~np.isfinite(scores))),
         "leaderboard": leaderboard(search, found, sign),
         "seconds": round(time.perf_counter() - start, 2),
     }
     return summary, bundle, predictions
+
+
+def final_model(best, X, y, task, args):
+    """The chosen candidate refitted on all of ``X``, with its applicability
+    domain and, for classes without ``predict_proba``, calibrated probabilities."""
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from skl_nirs.outliers import ApplicabilityDomain
+
+    model = clone(best).fit(X, y)
+    bundle = {
+        "model": model,
+        "domain": ApplicabilityDomain().fit(model[:-1].transform(X)),
+    }
+    if task == "classification" and not hasattr(model, "predict_proba"):
+        cv = make_cv(task, args.cv, args.random_state)
+        calibrated = CalibratedClassifierCV(clone(best), cv=cv, ensemble=False)
+        bundle["proba"] = calibrated.fit(X, y)
+    return bundle
