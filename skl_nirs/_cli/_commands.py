@@ -49,7 +49,7 @@ def _is_number(value):
 
 
 def _task(args, y):
-    """--task, or regression for numbers and classification for labels."""
+    """--task; ``auto``: regression for numbers, classification for labels."""
     if y.dtype.kind == "f":
         return "regression" if args.task == "auto" else args.task
     numbers = [_is_number(value) for value in y]
@@ -59,8 +59,6 @@ def _task(args, y):
             f"({sum(numbers)} of {len(y)} values are); fix the file, or pass "
             "--task classification."
         )
-    if len(np.unique(y)) < 2:
-        raise CommandError(f"--target {args.target}: a single class.")
     return "classification"
 
 

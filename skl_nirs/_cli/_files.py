@@ -1,7 +1,6 @@
 """Files: outputs checked first and written atomically, models loaded safely."""
 
 import os
-import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -33,26 +32,22 @@ def check_outputs(outputs, inputs):
 
 
 def write_atomically(path, write):
-    """Call ``write(file)`` on a temporary binary file next to ``path``, then move it.
+    """Call ``write(file)`` on a binary file next to ``path``, then move it there.
 
     A failure (full disk, file size limit, interruption) leaves an earlier
-    ``path`` as it was.
+    ``path`` as it was. The file is created by ``open``, so its permissions
+    are those of any new file.
     """
     path = Path(path)
-    file = tempfile.NamedTemporaryFile(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with file:
+        with open(temporary, "wb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(file.name, 0o666 & ~umask)  # as an ordinary new file
-        os.replace(file.name, path)
+        os.replace(temporary, path)
     except BaseException:
-        Path(file.name).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

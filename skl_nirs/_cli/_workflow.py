@@ -72,13 +72,10 @@ def candidates(task, n_features, max_components, n_values):
         "n_components": np.unique(components).tolist(),
         "alpha": np.logspace(-6, 2, n_values).tolist(),
     }
+    branches = make_branch_grid(scatter=scatter, derivative=derivatives, model=models)
     found = {}
-    for name, branch in make_branch_grid(
-        scatter=scatter, derivative=derivatives, model=models
-    ):
-        parameter = (
-            "alpha" if "alpha" in branch["model"].get_params() else "n_components"
-        )
+    for name, branch in branches:
+        parameter = "alpha" if name.endswith("ridge") else "n_components"
         for value in values[parameter]:
             pipeline = clone(branch).set_params(**{f"model__{parameter}": value})
             found[id(pipeline)] = (name, f"{parameter}={value:.3g}", pipeline)
