@@ -153,6 +153,8 @@ def run_predict(args, console):
     columns["prediction"] = model.predict(X)
     if args.proba:
         proba = bundle.get("proba", model)  # (calibrated, for classes)
+        if not hasattr(proba, "predict_proba"):
+            raise CommandError(f"{args.model}: the model gives no probabilities.")
         for label, values in zip(proba.classes_, proba.predict_proba(X).T):
             columns[f"proba_{label}"] = values
     if "domain" in bundle:
