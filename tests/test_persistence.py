@@ -3,7 +3,6 @@
 import subprocess
 import sys
 
-import joblib
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
@@ -13,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 
 from skl_nirs import ParallelBranches
 from skl_nirs._cli import main
+from skl_nirs._cli._files import load_model
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.preprocessing import (
     MultiplicativeScatterCorrection,
@@ -45,16 +45,25 @@ def _stack():
     )
 
 
+_LOAD_CLI_MODEL = """
+import numpy as np
+import skops.io as sio
+
+types = sio.get_untrusted_types(file={path!r})
+assert all(t.startswith(("sklearn.", "skl_nirs.", "numpy.", "scipy.")) for t in types)
+model = sio.load({path!r}, trusted=types)["model"]
+np.save({out!r}, model.predict(np.load({X!r})))
+"""
+
+
 def _predict_in_fresh_process(model_path, X, tmp_path):
     np.save(tmp_path / "X.npy", X)
-    code = (
-        "import joblib, numpy as np;"
-        f"model = joblib.load({str(model_path)!r});"
-        f"np.save({str(tmp_path / 'pred.npy')!r}, "
-        f"model.predict(np.load({str(tmp_path / 'X.npy')!r})))"
+    out = tmp_path / "pred.npy"
+    code = _LOAD_CLI_MODEL.format(
+        path=str(model_path), out=str(out), X=str(tmp_path / "X.npy")
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-    return np.load(tmp_path / "pred.npy")
+    return np.load(out)
 
 
 def test_model_saved_by_the_command_line_loads_in_a_fresh_process(tmp_path, data):
@@ -63,10 +72,10 @@ def test_model_saved_by_the_command_line_loads_in_a_fresh_process(tmp_path, data
     header = "target," + ",".join(repr(w) for w in wavelengths.tolist())
     rows = [",".join(map(repr, [t, *x])) for t, x in zip(y.tolist(), X.tolist())]
     spectra.write_text("\n".join([header, *rows]) + "\n")
-    model_path = tmp_path / "model.joblib"
+    model_path = tmp_path / "model.skops"
     argv = ["fit", str(spectra), "--target", "target", "--out", str(model_path)]
     assert main([*argv, "--n-trials", "3", "--cv", "3", "--quiet"]) == 0
-    in_process = joblib.load(model_path).predict(X)
+    in_process = load_model(model_path)["model"].predict(X)
     assert_array_equal(_predict_in_fresh_process(model_path, X, tmp_path), in_process)
 
 
