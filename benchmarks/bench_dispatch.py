@@ -34,6 +34,9 @@ e. no regression:
    (bench_budget.py case 3, PCA "full" and "randomized");
    ``nested``: OptunaSearchCV(n_jobs=2) over ParallelBranches(n_jobs=2) with
    RF(n_jobs=-1) >= the best single level (bench_budget.py case 1).
+``probes`` (only when asked for): the measurements behind the README's diagnosis
+of the FAILs: raw joblib calls on a memory-mapped X, the union with the workers
+forced, the GIL-bound search with one batch.
 
 The cases of bench_branches.py and bench_budget.py are run from there, not
 copied. Timings are interleaved medians measured in one run (variants A, B, C,
@@ -45,16 +48,18 @@ pool is what the ``cold`` and ``fresh`` cases measure.
 
 Run from the repository root::
 
-    python benchmarks/bench_dispatch.py                    # about 25 minutes
-    python benchmarks/bench_dispatch.py --quick            # smoke run, ~4 minutes
+    python benchmarks/bench_dispatch.py                    # about 20 minutes (quiet)
+    python benchmarks/bench_dispatch.py --quick            # smoke run, 5-10 minutes
     python benchmarks/bench_dispatch.py --only branches    # one case (or several)
 """
 
 import argparse
+import contextlib
 import copy
 import json
 import logging
 import os
+import time
 import warnings
 
 import bench_branches
@@ -69,15 +74,18 @@ from _common import (
     ratio,
     run_python,
     start,
+    transformer_branches,
     warm_loky,
 )
+from joblib import parallel_config
 from optuna.distributions import IntDistribution
 from optuna_integration import OptunaSearchCV as IntegrationSearch
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.ensemble import GradientBoostingRegressor, StackingRegressor
 from sklearn.linear_model import Ridge
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from skl_nirs.compose import ParallelBranches
@@ -102,6 +110,7 @@ CASES = (
     "union",
     "threading",
     "nested",
+    "probes",
 )
 
 
@@ -327,8 +336,9 @@ import json, logging
 import optuna
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.ensemble import GradientBoostingRegressor
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 from _common import python_snv
 from skl_nirs.datasets import make_nirs_regression
@@ -442,6 +452,101 @@ def case_nested(args, verdicts):
     bench_budget.case_nested(nested_args, Prefixed(verdicts, "e"))
 
 
+# -- probes behind the findings (README, issue 11) ---------------------------------
+
+
+def _noop(X):
+    return X.shape
+
+
+def _forced(forced):
+    """``parallel_config(backend="loky")`` (workers forced) or nothing."""
+    return parallel_config(backend="loky") if forced else contextlib.nullcontext()
+
+
+def case_probes(args, verdicts):
+    """Not targets: the measurements behind the diagnosis of the FAILs."""
+    header("probes", "probes: joblib's call cost, the caller's probe task, batches")
+    warm_loky()
+    X, y, _ = make_nirs_regression(500, 700, random_state=0)
+    times = []
+    for _ in range(10):
+        start_time = time.perf_counter()
+        Parallel(n_jobs=2)(delayed(_noop)(X) for _ in range(4))
+        times.append(time.perf_counter() - start_time)
+    print(
+        "  raw Parallel(n_jobs=2), 4 no-op tasks taking a 500 x 700 X (2.8 MB, "
+        "memory-mapped), warm pool, 10 calls: "
+        + ", ".join(f"{t:.3f}" for t in times)
+        + " s"
+    )
+    n, p = (1_000, 500) if args.quick else (5_000, 1_500)
+    X, _, _ = make_nirs_regression(n, p, random_state=0)
+    plans = {}
+
+    def pb(n_jobs, forced=False):
+        def run():
+            est = ParallelBranches(transformer_branches(), n_jobs=n_jobs)
+            with (
+                parallel_config(backend="loky") if forced else contextlib.nullcontext()
+            ):
+                est.fit_transform(X)
+            plans[(n_jobs, forced)] = est.parallel_plan_
+
+        return run
+
+    with threadpool_limits(limits=1):
+        times = interleaved(
+            {
+                "PB n_jobs=1": pb(1),
+                "PB n_jobs=2 (auto)": pb(2),
+                "PB n_jobs=2, workers forced": pb(2, True),
+                "FeatureUnion n_jobs=2": lambda: FeatureUnion(
+                    transformer_branches(), n_jobs=2
+                ).fit_transform(X),
+            },
+            repeats=args.repeats,
+        )
+    print(f"  union {n} x {p}: the caller's first task beside two workers")
+    print_times(times)
+    for key in ((2, False), (2, True)):
+        print(
+            f"  plan n_jobs=2{', forced' if key[1] else ''}: {format_plan(plans[key])}"
+        )
+    X, y, _ = make_nirs_regression(200, 300, random_state=0)
+
+    def gil(n_jobs, forced=False, **params):
+        def run():
+            search = OptunaSearchCV(
+                gil_pipeline(),
+                GIL_SPACE,
+                n_trials=20,
+                cv=5,
+                n_jobs=n_jobs,
+                random_state=0,
+                **params,
+            )
+            with (
+                parallel_config(backend="loky") if forced else contextlib.nullcontext()
+            ):
+                search.fit(X, y)
+
+        return run
+
+    with threadpool_limits(limits=1):
+        times = interleaved(
+            {
+                "GIL search n_jobs=1": gil(1),
+                "GIL search n_jobs=2 (auto)": gil(2),
+                "GIL search n_jobs=2, workers forced": gil(2, True),
+                "GIL search n_jobs=2, batch_size=20": gil(2, batch_size=20),
+            },
+            repeats=args.repeats,
+        )
+    print("  GIL-bound search c: 3 maps of batch_size=8 against one map")
+    print_times(times)
+
+
 RUNNERS = {
     "branches": case_branches,
     "branches-large": lambda args, verdicts: case_branches(args, verdicts, True),
@@ -454,6 +559,7 @@ RUNNERS = {
     "union": case_union,
     "threading": case_threading,
     "nested": case_nested,
+    "probes": case_probes,
 }
 
 
@@ -461,7 +567,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few runs")
     parser.add_argument("--repeats", type=int, default=None)
-    parser.add_argument("--only", nargs="+", choices=CASES, default=list(CASES))
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=CASES,
+        default=[c for c in CASES if c != "probes"],
+        help="cases to run (default: all but probes)",
+    )
     args = parser.parse_args()
     args.repeats_given = args.repeats is not None
     verdicts = start("bench_dispatch", args, 2)
