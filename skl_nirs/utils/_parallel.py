@@ -222,6 +222,9 @@ _POOL_START_SECONDS = 2.0
 _CALL_SECONDS = 0.02
 _DISPATCH_SECONDS = 0.002
 _TRANSFER_BYTES_PER_SECOND = 1e9
+# joblib memory-maps inputs above 1 MB in a folder of its own per call, whose
+# removal waits 0.1 s when the workers still hold the file (joblib.disk).
+_MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
 
 _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
 _parent_watched = None  # the caller pid a worker of ours watches (see _run_task)
@@ -293,6 +296,21 @@ def terminate_on_sigterm():
 
 def _raise_system_exit(signum, frame):
     raise SystemExit(128 + signum)
+
+
+def _yield_the_cores(thread_id):
+    """Let the workers have the cores while the caller's thread ends its task.
+
+    The task running in the caller when the pool starts would make one busy
+    process more than there are cores; at the lowest priority (Linux sets it per
+    thread) it takes only the cycles the workers leave. Elsewhere, nothing.
+    """
+    if thread_id is None or not sys.platform.startswith("linux"):
+        return  # (elsewhere, PRIO_PROCESS takes a process id)
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread_id, 19)
+    except OSError:  # not Linux, or not allowed: the task keeps its priority
+        pass
 
 
 def _watch_parent(caller_pid):
@@ -388,6 +406,8 @@ def _pool_cost(kind, n_tasks, data_bytes):
         + n_tasks * _DISPATCH_SECONDS
         + data_bytes / _TRANSFER_BYTES_PER_SECOND
     )
+    if data_bytes > _MEMMAP_BYTES:
+        cost += _MEMMAP_SECONDS
     return cost + (_pool_start["seconds"] if kind == "cold" else 0.0)
 
 
@@ -570,6 +590,7 @@ class _Dispatch:
         self.stop = False  # the caller takes no more tasks
         self.marker_dir = None
         self.dispatched = set()  # handed to the pool, no result yet
+        self.caller_thread = None  # the native id of the caller's task thread
 
     def run(self):
         plan = self.plan
@@ -609,12 +630,15 @@ class _Dispatch:
     # -- auto: the caller measures, then a pool takes the rest if it pays ---------
 
     def _measure_then_decide(self, kind):
+        with self.cond:  # costs known from earlier calls may decide at once
+            pool = self._worth_a_pool(kind)
+        if pool:
+            return self._in_pool(kind)
         config = get_config()
         caller = threading.Thread(target=self._caller_loop, args=(config,))
         caller.daemon = True  # an interrupted fit does not wait for its task
         caller.start()
         poll = max(0.01, _pool_cost(kind, 1, 0) / 50)
-        pool = False
         try:
             with self.cond:
                 while not self.caller_error and (self.running or self.tasks.pending):
@@ -623,6 +647,7 @@ class _Dispatch:
                         break
                     self.cond.wait(poll)
             if pool and not self.caller_error:
+                _yield_the_cores(self.caller_thread)
                 self._in_pool(kind)
         finally:
             with self.cond:
@@ -636,6 +661,7 @@ class _Dispatch:
 
     def _caller_loop(self, config):
         share = self.plan["inner_n_jobs"]
+        self.caller_thread = threading.get_native_id()
         with config_context(**config):
             while True:
                 with self.cond:
@@ -689,7 +715,7 @@ class _Dispatch:
             left_in_caller,
             cost + max((left - in_caller_meanwhile) / n_workers, max(estimates)),
         )
-        if left_in_caller + left <= with_pool:
+        if left_in_caller + left <= with_pool + cost / 2:  # (estimates are rough)
             return False
         self.plan["estimate"], self.plan["pool_cost"] = left, cost
         self.plan["reason"] = (
