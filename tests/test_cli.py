@@ -227,8 +227,9 @@ def test_closed_pipe(fitted):
 
 def test_sigterm_leaves_no_worker(tmp_path):
     psutil = pytest.importorskip("psutil")
+    # costly enough that the search starts worker processes within seconds
     X, y, wavelengths = make_nirs_regression(
-        n_samples=300, n_wavelengths=400, random_state=0
+        n_samples=1500, n_wavelengths=700, random_state=0
     )
     write_csv(tmp_path / "big.csv", X, wavelengths, y.tolist())
     process = subprocess.Popen(
@@ -238,14 +239,17 @@ def test_sigterm_leaves_no_worker(tmp_path):
         stderr=subprocess.PIPE,
     )  # fmt: skip
     parent = psutil.Process(process.pid)
-    deadline, children = time.monotonic() + 60, []
-    while time.monotonic() < deadline and process.poll() is None:
-        children = parent.children(recursive=True)
-        if children:
-            time.sleep(1)  # let the pool start its tasks
-            children = parent.children(recursive=True)
-            break
+    deadline, workers = time.monotonic() + 120, []
+    while not workers and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.2)
+        workers = [
+            child
+            for child in parent.children(recursive=True)
+            if "loky" in " ".join(child.cmdline())
+        ]
+    assert workers, "the fit started no worker process"
+    time.sleep(1)  # the workers run tasks
+    children = parent.children(recursive=True)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 143
     _, alive = psutil.wait_procs(children, timeout=10)
