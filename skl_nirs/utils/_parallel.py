@@ -644,10 +644,11 @@ class _Dispatch:
                 while not self.caller_error and (self.running or self.tasks.pending):
                     pool = self._worth_a_pool(kind)
                     if pool:
+                        if self.running:  # (its thread is alive while it runs)
+                            _yield_the_cores(self.caller_thread)
                         break
                     self.cond.wait(poll)
             if pool and not self.caller_error:
-                _yield_the_cores(self.caller_thread)
                 self._in_pool(kind)
         finally:
             with self.cond:

@@ -366,3 +366,19 @@ def test_costly_search_fits_run_in_workers_with_the_callers_config(
         assert len(in_workers) == plan["tasks_in_workers"] >= 1
     else:  # the caller's threads
         assert in_workers == [] and plan["tasks_in_workers"] == 6
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice")
+def test_the_callers_task_yields_the_cores_to_the_workers():
+    seen = {}
+
+    def task():
+        thread = threading.get_native_id()
+        _parallel._yield_the_cores(thread)
+        seen["nice"] = os.getpriority(os.PRIO_PROCESS, thread)
+
+    worker = threading.Thread(target=task)
+    worker.start()
+    worker.join()
+    assert seen["nice"] == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 19
