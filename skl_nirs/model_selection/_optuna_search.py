@@ -527,14 +527,18 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             error_score=self.error_score,
             verbose=self.verbose,
         )
-        # Workers are sized by one batch's tasks (a parallel call).
+        # Workers are sized by one batch's tasks (a parallel call); the pool
+        # is started for the work of the whole search.
         per_call = self.batch_size * (1 if self.pruner else self.n_splits_)
-        runner = BudgetedParallel(self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X))
+        total = None if self.n_trials is None else self.n_trials * self.n_splits_
+        runner = BudgetedParallel(
+            self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X), total_tasks=total
+        )
         search_task = callbacks.search(self.n_trials, self.n_splits_)
         evaluate = self._make_evaluate(
             runner, base_estimator, X, y, splits, fit_kwargs, search_task
         )
-        with _optuna_logging(self.verbose):
+        with _optuna_logging(self.verbose), runner:  # one pool for all batches
             seed = None
             if self.sampler is None and self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))

@@ -506,7 +506,8 @@ class BudgetedParallel:
     decided by :meth:`map` from their measured seconds: a process pool is used
     only once the tasks left are estimated to take longer than the pool costs.
     An outer ``parallel_config(backend=...)`` forces workers, ``n_jobs=1`` or
-    ``parallel_config(backend="sequential")`` the caller.
+    ``parallel_config(backend="sequential")`` the caller. Used as a context
+    manager, it keeps its pool between maps.
 
     Parameters
     ----------
@@ -519,6 +520,10 @@ class BudgetedParallel:
         memory-mapped, else with each task), for the pool's cost.
     prefer : {"processes", "threads"}, default="processes"
         Backend hint; an outer ``parallel_backend``/``parallel_config`` wins.
+    total_tasks : int, default=None
+        How many tasks all the maps of this runner will run (a search's
+        batches; an upper bound), so that the work of the later maps counts
+        in the decision to start a pool. None: each map decides for itself.
 
     Attributes
     ----------
@@ -533,11 +538,55 @@ class BudgetedParallel:
         (no task ran in a worker) with its ``sequential_reason``.
     """
 
-    def __init__(self, n_jobs, *, n_tasks, data_bytes=0, prefer="processes"):
+    def __init__(
+        self, n_jobs, *, n_tasks, data_bytes=0, prefer="processes", total_tasks=None
+    ):
         self.prefer = prefer
         self.data_bytes = data_bytes
+        self.total_tasks = total_tasks
         self.plan = _make_plan(n_jobs, n_tasks, prefer)
         self._rate = None  # seconds per unit of size, measured by earlier maps
+        self._mapped = 0  # tasks of the earlier maps
+        self._keep_open = False
+        self._parallel = None  # the pool kept open between maps, inside ``with``
+
+    def __enter__(self):
+        self._keep_open = True
+        return self
+
+    def __exit__(self, *exc_info):
+        self._keep_open = False
+        self._close_pool()
+
+    def later_tasks(self, n_tasks):
+        """Tasks left for later maps, after one of ``n_tasks``; 0 if unknown."""
+        if self.total_tasks is None:
+            return 0
+        return max(0, self.total_tasks - self._mapped - n_tasks)
+
+    def _pool(self):
+        """The ``Parallel`` running a map's tasks in workers.
+
+        Inside ``with``, one ``Parallel`` serves every map (joblib's managed
+        mode): the pool and its memory-mapped inputs are set up once, not once
+        per map (a search's batches).
+        """
+        if self._parallel is not None:
+            return self._parallel
+        parallel = Parallel(
+            n_jobs=self.plan["n_workers"],
+            prefer=self.prefer,
+            return_as="generator_unordered",
+            pre_dispatch="n_jobs",  # later tasks are chosen once costs are known
+        )
+        if self._keep_open:
+            self._parallel = parallel.__enter__()
+        return parallel
+
+    def _close_pool(self):
+        parallel, self._parallel = self._parallel, None
+        if parallel is not None:
+            parallel.__exit__(None, None, None)
 
     def map(self, func, arg_tuples, *, names=None, groups=None, sizes=None, lost=None):
         """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
@@ -567,8 +616,13 @@ class BudgetedParallel:
             self._rate,
         )
         dispatch = _Dispatch(self, func, list(arg_tuples), names, tasks, lost)
-        results = dispatch.run()
+        try:
+            results = dispatch.run()
+        except BaseException:
+            self._close_pool()  # (a pool that failed is not reused)
+            raise
         self._rate = tasks.mean_rate()
+        self._mapped += n
         self.plan["sequential"] = self.plan["tasks_in_workers"] == 0
         self.plan["sequential_reason"] = (
             self.plan["reason"] if self.plan["sequential"] else None
@@ -708,7 +762,9 @@ class _Dispatch:
             unmeasured = not self.tasks.is_measured(index)
             left_in_caller = max(estimate - elapsed, elapsed if unmeasured else 0.0)
         estimates = [self.tasks.estimate(i, rates, floor) for i in pending]
-        left = sum(estimates)
+        # the later maps of a search cost as much per task as the pending tasks
+        later = self.runner.later_tasks(len(self.arg_tuples))
+        left = sum(estimates) * (1 + later / len(pending))
         cost = _pool_cost(kind, len(pending), self.runner.data_bytes)
         in_caller_meanwhile = max(0.0, cost - left_in_caller)
         n_workers = min(self.plan["n_workers"], len(pending))
@@ -721,8 +777,9 @@ class _Dispatch:
         self.plan["estimate"], self.plan["pool_cost"] = left, cost
         self.plan["reason"] = (
             f"costly work: {len(pending)} tasks estimated at {left:.2f} s after "
-            f"{self.plan['tasks_in_caller']} measured in the caller; a {kind} "
-            f"pool costs ~{cost:.2f} s"
+            f"{self.plan['tasks_in_caller']} measured in the caller"
+            + (f" (and {later} later tasks like them)" if later else "")
+            + f"; a {kind} pool costs ~{cost:.2f} s"
         )
         return True
 
@@ -749,6 +806,7 @@ class _Dispatch:
                 except Exception as exc:
                     if not _is_lost_worker(exc):
                         raise
+                    self.runner._close_pool()  # (its executor is broken)
                     self._after_lost_worker(exc)
         finally:
             with self.cond:  # the caller's thread stops looking at the markers
@@ -771,12 +829,7 @@ class _Dispatch:
 
     def _consume(self, kind):
         start = time.perf_counter()
-        parallel = Parallel(
-            n_jobs=self.plan["n_workers"],
-            prefer=self.runner.prefer,
-            return_as="generator_unordered",
-            pre_dispatch="n_jobs",  # later tasks are chosen once costs are known
-        )
+        parallel = self.runner._pool()
         for result in parallel(self._feed(self.plan["inner_n_jobs"])):
             if kind == "cold" and self.plan["pool_start_seconds"] is None:
                 seconds = time.perf_counter() - start - result.seconds

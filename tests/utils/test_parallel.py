@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from _probes import RecordingRegressor, RecordingTransformer, max_overlap, read_log
 from joblib import cpu_count, parallel_backend, parallel_config
+from joblib.externals.loky import get_reusable_executor
 from sklearn import config_context
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
@@ -366,6 +367,49 @@ def test_costly_search_fits_run_in_workers_with_the_callers_config(
         assert len(in_workers) == plan["tasks_in_workers"] >= 1
     else:  # the caller's threads
         assert in_workers == [] and plan["tasks_in_workers"] == 6
+
+
+def test_a_search_starts_a_cold_pool_for_the_work_of_all_its_batches(
+    tmp_path, monkeypatch
+):
+    # each batch (2 trials x 2 folds x 0.3 s) is cheaper than the cold pool's
+    # 1 s start; the 8 batches of the whole search are not
+    get_reusable_executor().shutdown(wait=True)
+    monkeypatch.setitem(_parallel._pool_start, "seconds", 1.0)
+    log = str(tmp_path / "fits.log")
+    X, y = np.random.RandomState(0).rand(20, 4), np.arange(20.0)
+    search = OptunaSearchCV(
+        RecordingRegressor(log=log),
+        {"sleep": ("float", 0.3, 0.31)},
+        n_trials=16,
+        cv=2,
+        batch_size=2,
+        n_jobs=2,
+        refit=False,
+        random_state=0,
+    )
+    search.fit(X, y)
+    plan = search.parallel_plan_
+    assert plan["pool_start_seconds"] is not None  # the cold pool was started
+    in_workers = [r for r in read_log(log) if r["pid"] != os.getpid()]
+    assert len(in_workers) == plan["tasks_in_workers"] >= 24
+    # one pool served every batch: the same two worker processes
+    assert len({r["pid"] for r in in_workers}) == 2
+
+
+def test_a_map_alone_does_not_start_a_cold_pool_for_a_cheap_batch(monkeypatch):
+    get_reusable_executor().shutdown(wait=True)
+    monkeypatch.setitem(_parallel._pool_start, "seconds", 1.0)
+    runner = BudgetedParallel(2, n_tasks=4)
+    assert runner.map(time.sleep, [(0.3,)] * 4) == [None] * 4
+    assert runner.plan["tasks_in_workers"] == 0
+    assert runner.plan["reason"].startswith("cheap work")
+    # told that 16 such tasks will come, the same map starts the pool
+    runner = BudgetedParallel(2, n_tasks=4, total_tasks=16)
+    with runner:
+        runner.map(time.sleep, [(0.3,)] * 4)
+    assert runner.plan["tasks_in_workers"] >= 1
+    assert "12 later tasks" in runner.plan["reason"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice")
