@@ -4,31 +4,24 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
+from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_consistent_length, check_is_fitted
+from sklearn.utils.validation import check_consistent_length
 
-from skl_nirs.plotting._utils import (
-    _describe,
-    _get_axes,
-    _score_name,
-    _search_metric,
-)
+from skl_nirs.plotting._utils import _describe, _ScoreDisplayMixin
 from skl_nirs.utils._compat import BaseSearchCV
 
 
 def _format_value(value):
     if isinstance(value, float):
         return f"{value:.4g}"
-    if hasattr(value, "get_params"):
-        return _describe(value)
-    return str(value)
+    return _describe(value) if hasattr(value, "get_params") else str(value)
 
 
 def _candidate_names(params):
     """A label per candidate of a search: the parameters that vary."""
     keys = list(dict.fromkeys(key for p in params for key in p))
-    varying = [k for k in keys if len({repr(p.get(k)) for p in params}) > 1]
-    keys = varying or keys
+    keys = [k for k in keys if len({repr(p.get(k)) for p in params}) > 1] or keys
     if len(keys) == 1:
         return [_format_value(p.get(keys[0])) for p in params]
     return [
@@ -36,21 +29,7 @@ def _candidate_names(params):
     ]
 
 
-def _predictor_branches(estimator):
-    """The ``(name, estimator)`` branches of ``estimator`` that predict."""
-    branches = [
-        (name, branch)
-        for name, branch in estimator.branches
-        if not isinstance(branch, str) and hasattr(branch, "predict")
-    ]
-    if not branches:
-        raise ValueError(
-            f"{type(estimator).__name__} has no branch ending in a predictor to score."
-        )
-    return branches
-
-
-class BranchComparisonDisplay:
+class BranchComparisonDisplay(_ScoreDisplayMixin):
     """One bar per branch (or candidate): its score, with error bars.
 
     Build it with :meth:`from_estimator` (cross-validated scores of the branches
@@ -144,33 +123,25 @@ class BranchComparisonDisplay:
         display : BranchComparisonDisplay
             ``self``, with ``bars_``, ``ax_`` and ``figure_``.
         """
-        ax, figure = _get_axes(ax)
         names = [str(name) for name in self.names]
-        scores = np.asarray(self.scores, dtype=np.float64).ravel()
+        scores = self._signed_scores(names, "names", negate_score)
         errors = self.errors
-        if scores.shape[0] != len(names):
-            raise ValueError(
-                f"names and scores have different lengths: {len(names)} and "
-                f"{scores.shape[0]}."
-            )
         if errors is not None:
             errors = np.asarray(errors, dtype=np.float64).ravel()
             if errors.shape != scores.shape:
                 raise ValueError(
                     f"errors has {errors.shape[0]} values for {scores.shape[0]} scores."
                 )
-        kwargs = {"color": "C0", "alpha": 0.8, "capsize": 0 if errors is None else 3}
-        kwargs.update(bar_kwargs or {})
+        ax = self._set_axes(ax)
+        style = {"color": "C0", "alpha": 0.8, "capsize": 0 if errors is None else 3}
+        style = _validate_style_kwargs(style, bar_kwargs or {})
         positions = np.arange(len(names))
-        sign = -1.0 if negate_score else 1.0
-        self.bars_ = ax.barh(positions, sign * scores, xerr=errors, **kwargs)
+        self.bars_ = ax.barh(positions, scores, xerr=errors, **style)
         ax.set_yticks(positions, labels=names)
         if not ax.yaxis_inverted():
             ax.invert_yaxis()
-        if score_name is None:
-            score_name = self.score_name or _score_name(None, negate_score)
-        ax.set_xlabel(score_name)
-        self.ax_, self.figure_ = ax, figure
+        score_name = self.score_name if score_name is None else score_name
+        ax.set_xlabel(self._score_name(score_name, None, negate_score))
         return self
 
     @classmethod
@@ -242,9 +213,8 @@ class BranchComparisonDisplay:
                 raise ValueError(
                     "X and y are not used with a search: its cv_results_ are plotted."
                 )
-            check_is_fitted(estimator, "cv_results_")
             search = estimator
-            key, scoring = _search_metric(search)
+            key, scoring = cls._search_metric(search)
             names = _candidate_names(search.cv_results_["params"])
         else:
             if X is None or y is None:
@@ -252,27 +222,27 @@ class BranchComparisonDisplay:
                     f"X and y are needed to score the branches of "
                     f"{type(estimator).__name__}."
                 )
-            branches = _predictor_branches(estimator)
+            branches = [(n, b) for n, b in estimator.branches if hasattr(b, "predict")]
+            if not branches:
+                raise ValueError(
+                    f"{type(estimator).__name__} has no branch ending in a predictor "
+                    "to score."
+                )
+            names, branches = zip(*branches)
             search = GridSearchCV(
-                Pipeline([("branch", branches[0][1])]),
-                {"branch": [branch for _, branch in branches]},
+                Pipeline([("branch", branches[0])]),
+                {"branch": list(branches)},
                 scoring=scoring,
                 cv=estimator.cv,
                 n_jobs=n_jobs,
                 refit=False,
                 error_score="raise",
             ).fit(X, y)
-            key, names = "score", [name for name, _ in branches]
+            key = "score"
         results = search.cv_results_
-        display = cls._ranked(
-            names,
-            results[f"mean_test_{key}"],
-            results[f"std_test_{key}"],
-            results[f"rank_test_{key}"],
-            score_name=_score_name(scoring, negate_score)
-            if score_name is None
-            else score_name,
-        )
+        stats = [results[f"{stat}_test_{key}"] for stat in ("mean", "std", "rank")]
+        score_name = cls._score_name(score_name, scoring, negate_score)
+        display = cls._ranked(list(names), *stats, score_name=score_name)
         return display.plot(ax, negate_score=negate_score, bar_kwargs=bar_kwargs)
 
     @classmethod
@@ -328,11 +298,9 @@ class BranchComparisonDisplay:
         -------
         display : BranchComparisonDisplay
         """
-        y_true = np.asarray(y_true)
-        y_pred = np.asarray(y_pred)
-        if y_pred.ndim == 1:
-            y_pred = y_pred[:, np.newaxis]
         check_consistent_length(y_true, y_pred)
+        y_true = np.asarray(y_true)
+        y_pred = np.asarray(y_pred).reshape(len(y_true), -1)
         if names is None:
             names = [f"branch{i}" for i in range(y_pred.shape[1])]
         if len(names) != y_pred.shape[1]:
@@ -349,13 +317,8 @@ class BranchComparisonDisplay:
             [[score_func(y_true[t], column[t]) for t in tests] for column in y_pred.T]
         )
         scores = fold_scores.mean(axis=1)
-        display = cls._ranked(
-            list(names),
-            scores,
-            None if splits is None else fold_scores.std(axis=1),
-            -scores if greater_is_better else scores,
-            score_name=_score_name(score_func, negate_score)
-            if score_name is None
-            else score_name,
-        )
+        errors = None if splits is None else fold_scores.std(axis=1)
+        rank = -scores if greater_is_better else scores
+        score_name = cls._score_name(score_name, score_func, negate_score)
+        display = cls._ranked(list(names), scores, errors, rank, score_name=score_name)
         return display.plot(ax, negate_score=negate_score, bar_kwargs=bar_kwargs)

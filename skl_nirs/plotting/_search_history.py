@@ -1,12 +1,12 @@
 """The score of each trial of a search, and the best so far: a Display."""
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._plotting import _validate_style_kwargs
 
-from skl_nirs.plotting._utils import _get_axes, _score_name, _search_metric
+from skl_nirs.plotting._utils import _ScoreDisplayMixin
 
 
-class SearchHistoryDisplay:
+class SearchHistoryDisplay(_ScoreDisplayMixin):
     """The score of every trial of a search and the best score so far.
 
     Build it with :meth:`from_estimator` from a fitted
@@ -101,28 +101,20 @@ class SearchHistoryDisplay:
         display : SearchHistoryDisplay
             ``self``, with ``scatter_``, ``line_``, ``ax_`` and ``figure_``.
         """
-        ax, figure = _get_axes(ax)
-        numbers = np.asarray(self.trial_numbers)
-        scores = np.asarray(self.scores, dtype=np.float64)
-        if numbers.shape != scores.shape:
-            raise ValueError(
-                f"trial_numbers and scores have different lengths: "
-                f"{numbers.shape[0]} and {scores.shape[0]}."
-            )
-        best = np.fmax.accumulate(scores)  # failed (NaN) trials are skipped
-        sign = -1.0 if negate_score else 1.0
+        numbers = self.trial_numbers
+        scores = self._signed_scores(numbers, "trial_numbers", negate_score)
+        best = (np.fmin if negate_score else np.fmax).accumulate(scores)  # skips NaN
+        ax = self._set_axes(ax)
         scatter = {"s": 18, "alpha": 0.7, "label": "Trial", "zorder": 3}
+        scatter = _validate_style_kwargs(scatter, scatter_kwargs or {})
         line = {"where": "post", "color": "C1", "label": "Best so far"}
-        self.scatter_ = ax.scatter(
-            numbers, sign * scores, **{**scatter, **(scatter_kwargs or {})}
-        )
-        (self.line_,) = ax.step(numbers, sign * best, **{**line, **(line_kwargs or {})})
-        if score_name is None:
-            score_name = self.score_name or _score_name(None, negate_score)
+        line = _validate_style_kwargs(line, line_kwargs or {})
+        self.scatter_ = ax.scatter(numbers, scores, **scatter)
+        (self.line_,) = ax.step(numbers, best, **line)
+        score_name = self.score_name if score_name is None else score_name
         ax.set_xlabel("Trial")
-        ax.set_ylabel(score_name)
+        ax.set_ylabel(self._score_name(score_name, None, negate_score))
         ax.legend(loc="best")
-        self.ax_, self.figure_ = ax, figure
         return self
 
     @classmethod
@@ -156,19 +148,13 @@ class SearchHistoryDisplay:
         -------
         display : SearchHistoryDisplay
         """
-        check_is_fitted(estimator, "cv_results_")
-        key, scoring = _search_metric(estimator)
+        key, scoring = cls._search_metric(estimator)
         scores = np.asarray(estimator.cv_results_[f"mean_test_{key}"], dtype=float)
         trials = getattr(estimator, "trials_", None)
-        if trials is None:
-            numbers = np.arange(scores.shape[0])
-        else:
-            numbers = np.asarray([trial.number for trial in trials])
-            order = np.argsort(numbers, kind="stable")  # batches may end unordered
-            numbers, scores = numbers[order], scores[order]
-        if score_name is None:
-            score_name = _score_name(scoring, negate_score)
-        display = cls(numbers, scores, score_name=score_name)
+        numbers = range(len(scores)) if trials is None else [t.number for t in trials]
+        order = np.argsort(numbers, kind="stable")  # batches may end unordered
+        score_name = cls._score_name(score_name, scoring, negate_score)
+        display = cls(np.asarray(numbers)[order], scores[order], score_name=score_name)
         return display.plot(
             ax,
             negate_score=negate_score,

@@ -2,28 +2,30 @@
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from skl_nirs.plotting._utils import _describe, _get_axes
+from skl_nirs.plotting._utils import _describe, _DisplayMixin
 
 _WAVENUMBER_UNITS = ("cm-1", "cm^-1", "cm⁻¹", "1/cm")
 _MAX_CLASSES = 10  # more numeric classes than this are coloured as a continuum
 
 
-def _numbers(names):
-    """``names`` as floats, or None if one of them is not a number."""
+def _numbers(names, n_columns):
+    """``names`` as floats, or None unless they are ``n_columns`` numbers."""
     try:
-        return np.asarray([float(name) for name in names], dtype=np.float64)
+        numbers = np.asarray([float(name) for name in names], dtype=np.float64)
     except (TypeError, ValueError):
         return None
+    return numbers if len(numbers) == n_columns else None
 
 
 def _check_spectra(X, wavelengths):
     """``(spectra, wavelengths)``: X as floats and its wavelengths or None."""
     spectra = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
     if wavelengths is None and hasattr(X, "columns"):
-        wavelengths = _numbers(X.columns)
+        wavelengths = _numbers(X.columns, spectra.shape[1])
     if wavelengths is not None:
         wavelengths = np.asarray(wavelengths, dtype=np.float64).ravel()
         if wavelengths.shape[0] != spectra.shape[1]:
@@ -34,20 +36,7 @@ def _check_spectra(X, wavelengths):
     return spectra, wavelengths
 
 
-def _transformed_wavelengths(transformer, wavelengths, n_features_out):
-    """The wavelengths of transformed spectra, or None if they are unknown."""
-    if wavelengths is not None and wavelengths.shape[0] == n_features_out:
-        return wavelengths
-    try:
-        names = _numbers(transformer.get_feature_names_out())
-    except (AttributeError, NotFittedError, TypeError, ValueError):
-        return None
-    if names is None or names.shape[0] != n_features_out:
-        return None
-    return names
-
-
-class SpectraDisplay:
+class SpectraDisplay(_DisplayMixin):
     """Spectra, one line each, against their wavelengths.
 
     Build it with :meth:`from_spectra` (raw spectra) or :meth:`from_estimator`
@@ -145,61 +134,54 @@ class SpectraDisplay:
         display : SpectraDisplay
             ``self``, with ``lines_``, ``colorbar_``, ``ax_`` and ``figure_``.
         """
-        ax, figure = _get_axes(ax)
+        ax = self._set_axes(ax)
         spectra = np.asarray(self.spectra, dtype=np.float64)
-        x = self.wavelengths
-        if x is None:
-            x = np.arange(spectra.shape[1])
-        alpha = float(np.clip(20.0 / max(spectra.shape[0], 1), 0.15, 0.9))
-        kwargs = {"linewidth": 0.8, "alpha": alpha, "color": "C0"}
-        kwargs.update(line_kwargs or {})
-        self.lines_ = ax.plot(x, spectra.T, **kwargs)
-        colors, legend_rows, self.colorbar_ = self._colors(ax, figure, len(spectra))
-        for line, color in zip(self.lines_, colors or ()):
-            line.set_color(color)
-        if legend_rows is not None:  # the first spectrum of each class
-            handles = [self.lines_[row] for row in legend_rows]
-            labels = [str(label) for label in np.unique(self.y)]
-            ax.legend(handles, labels, title="y", loc="best")
+        n_spectra, n_wavelengths = spectra.shape
+        x = np.arange(n_wavelengths) if self.wavelengths is None else self.wavelengths
+        alpha = float(np.clip(20.0 / max(n_spectra, 1), 0.15, 0.9))
+        style = {"linewidth": 0.8, "alpha": alpha, "color": "C0"}
+        style = _validate_style_kwargs(style, line_kwargs or {})
+        self.lines_ = ax.plot(x, spectra.T, **style)
+        self.colorbar_ = None if self.y is None else self._color_by_y()
         ax.set_xlabel(self._xlabel() if xlabel is None else xlabel)
         ax.set_ylabel(ylabel)
         if self.title is not None:
             ax.set_title(self.title)
-        self.ax_, self.figure_ = ax, figure
         return self
 
     def _xlabel(self):
         if self.wavelengths is None:
             return "Wavelength index"
-        if self.unit is None:
-            return "Wavelength"
         quantity = "Wavenumber" if self.unit in _WAVENUMBER_UNITS else "Wavelength"
-        return f"{quantity} ({self.unit})"
+        return quantity if self.unit is None else f"{quantity} ({self.unit})"
 
-    def _colors(self, ax, figure, n_samples):
-        """``(colors, legend_rows, colorbar)``: a colour per spectrum, the first
-        row of each class (for the legend), the colour bar of numbers; or Nones."""
-        if self.y is None:
-            return None, None, None
+    def _color_by_y(self):
+        """Colour the lines by ``y``: one colour per class with a legend, or a
+        colour map with its colour bar, which is returned (None for classes)."""
         y = np.asarray(self.y)
-        if y.ndim != 1 or y.shape[0] != n_samples:
+        if y.shape != (len(self.lines_),):
             raise ValueError(
-                f"y must hold one value per spectrum: {n_samples} values, got "
+                f"y must hold one value per spectrum: {len(self.lines_)} values, got "
                 f"shape {y.shape}."
             )
         numeric = y.dtype.kind in "iuf"
-        if type_of_target(y) in ("binary", "multiclass"):
-            classes, first, codes = np.unique(y, return_index=True, return_inverse=True)
-            if not numeric or len(classes) <= _MAX_CLASSES:
-                return [f"C{code % 10}" for code in codes], first, None
-        elif not numeric:
+        classes = type_of_target(y) in ("binary", "multiclass")
+        if not (numeric or classes):
             raise ValueError(f"y must hold class labels or numbers; got {y.dtype}.")
+        labels, first, codes = np.unique(y, return_index=True, return_inverse=True)
+        if classes and (not numeric or len(labels) <= _MAX_CLASSES):
+            for line, code in zip(self.lines_, codes):
+                line.set_color(f"C{code % 10}")
+            handles = [self.lines_[row] for row in first]  # one per class
+            self.ax_.legend(handles, labels.astype(str), title="y", loc="best")
+            return None
         import matplotlib as mpl
 
         norm = mpl.colors.Normalize(np.nanmin(y), np.nanmax(y))
         mappable = mpl.cm.ScalarMappable(norm=norm, cmap="viridis")
-        colorbar = figure.colorbar(mappable, ax=ax, label="y")
-        return [mappable.to_rgba(value) for value in y], None, colorbar
+        for line, value in zip(self.lines_, y):
+            line.set_color(mappable.to_rgba(value))
+        return self.figure_.colorbar(mappable, ax=self.ax_, label="y")
 
     @classmethod
     def from_spectra(
@@ -297,7 +279,12 @@ class SpectraDisplay:
         check_is_fitted(estimator)
         _, wavelengths = _check_spectra(X, wavelengths)
         spectra, _ = _check_spectra(estimator.transform(X), None)
-        wavelengths = _transformed_wavelengths(estimator, wavelengths, spectra.shape[1])
+        n_features = spectra.shape[1]
+        if wavelengths is None or wavelengths.shape[0] != n_features:
+            try:  # the wavelengths its feature names give, e.g. RangeCut's
+                wavelengths = _numbers(estimator.get_feature_names_out(), n_features)
+            except (AttributeError, NotFittedError, TypeError, ValueError):
+                wavelengths = None
         if wavelengths is None and xlabel is None:
             xlabel = "Feature index"
         if title is None:

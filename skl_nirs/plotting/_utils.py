@@ -1,57 +1,75 @@
 """Helpers shared by the Displays."""
 
-
-def _get_axes(ax):
-    """``(ax, figure)``: ``ax``, or the Axes of a new pyplot figure when None.
-
-    pyplot is imported only then: the command line draws on a plain Figure.
-    """
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax, ax.figure
-
-
-def _score_name(scoring, negate_score):
-    """An axis label for the score ``scoring`` names, as scikit-learn writes it.
-
-    ``"neg_root_mean_squared_error"`` gives ``"Root mean squared error"`` when
-    negated and ``"Negative root mean squared error"`` otherwise; None gives
-    ``"Score"`` (``"Negative score"``).
-    """
-    name = getattr(scoring, "__name__", scoring)
-    if not isinstance(name, str):
-        return "Negative score" if negate_score else "Score"
-    if name.startswith("neg_"):
-        name = name[4:] if negate_score else f"negative {name[4:]}"
-    elif negate_score:
-        name = f"negative {name}"
-    return name.replace("_", " ").capitalize()
-
-
-def _search_metric(search):
-    """``(key, scoring)``: the ``cv_results_`` metric a search ranks, and its name.
-
-    The key is ``"score"`` for one metric, else ``refit`` when it names one, else
-    the first metric; ``scoring`` is what the user called it (None if unnamed).
-    """
-    if not getattr(search, "multimetric_", False):
-        scoring = search.scoring if isinstance(search.scoring, str) else None
-        return "score", scoring
-    key = search.refit if isinstance(search.refit, str) else next(iter(search.scorer_))
-    named = search.scoring.get(key) if isinstance(search.scoring, dict) else None
-    return key, named if isinstance(named, str) else key
+import numpy as np
+from sklearn.utils._optional_dependencies import check_matplotlib_support
+from sklearn.utils._plotting import _validate_score_name
+from sklearn.utils.validation import check_is_fitted
 
 
 def _describe(estimator):
     """A short name of an estimator, ``"A + B"`` for a pipeline."""
-    steps = getattr(estimator, "steps", None)
-    if steps is None:
+    if not hasattr(estimator, "steps"):
         return type(estimator).__name__
-    names = [
-        type(step).__name__
-        for _, step in steps
-        if step is not None and not isinstance(step, str)
-    ]
+    names = [type(step).__name__ for _, step in estimator.steps if hasattr(step, "fit")]
     return " + ".join(names) or "passthrough"
+
+
+class _DisplayMixin:
+    """What the Displays share: the Axes they draw on."""
+
+    def _set_axes(self, ax):
+        """``ax``, or the Axes of a new pyplot figure when None, as ``ax_``.
+
+        Sets ``ax_`` and ``figure_``. pyplot is imported only then: the command
+        line draws on a plain Figure.
+        """
+        check_matplotlib_support(f"{type(self).__name__}.plot")
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots()
+        self.ax_, self.figure_ = ax, ax.figure
+        return ax
+
+
+class _ScoreDisplayMixin(_DisplayMixin):
+    """What the Displays of scores share: scores, their label, searches."""
+
+    def _signed_scores(self, labels, labels_name, negate_score):
+        """The ``scores`` attribute as floats, negated if asked, one per label."""
+        scores = np.asarray(self.scores, dtype=np.float64).ravel()
+        if scores.shape[0] != len(labels):
+            raise ValueError(
+                f"{labels_name} and scores have different lengths: {len(labels)} "
+                f"and {scores.shape[0]}."
+            )
+        return -scores if negate_score else scores
+
+    @staticmethod
+    def _score_name(score_name, scoring, negate_score):
+        """An axis label for the score ``scoring`` names, as scikit-learn writes it.
+
+        ``score_name`` when given. Else ``"neg_root_mean_squared_error"`` gives
+        ``"Root mean squared error"`` when negated and ``"Negative root mean
+        squared error"`` otherwise; a function gives its name; None, or a scorer
+        without a name, gives ``"Score"`` (``"Negative score"``).
+        """
+        if not isinstance(scoring, str):
+            scoring = getattr(scoring, "__name__", None)
+        return _validate_score_name(score_name, scoring, negate_score)
+
+    @staticmethod
+    def _search_metric(search):
+        """``(key, scoring)``: the metric a fitted search ranks by, and its name.
+
+        The ``cv_results_`` key is ``"score"`` for one metric, else ``refit`` when
+        it names one, else the first metric; ``scoring`` is what the user called
+        it (None if unnamed).
+        """
+        check_is_fitted(search, "cv_results_")
+        if not getattr(search, "multimetric_", False):
+            return "score", search.scoring if isinstance(search.scoring, str) else None
+        refit, scoring = search.refit, search.scoring
+        key = refit if isinstance(refit, str) else next(iter(search.scorer_))
+        named = scoring.get(key) if isinstance(scoring, dict) else None
+        return key, named if isinstance(named, str) else key
