@@ -18,10 +18,10 @@ class _DisplayMixin:
     """What the Displays share: the Axes they draw on."""
 
     def _set_axes(self, ax):
-        """``ax``, or the Axes of a new pyplot figure when None, as ``ax_``.
+        """``ax``, or the Axes of a new pyplot figure when None, kept as ``ax_``.
 
-        Sets ``ax_`` and ``figure_``. pyplot is imported only then: the command
-        line draws on a plain Figure.
+        Its figure is kept as ``figure_``. pyplot is imported only to make a
+        figure: the command line draws on a plain Figure.
         """
         check_matplotlib_support(f"{type(self).__name__}.plot")
         if ax is None:
