@@ -227,6 +227,14 @@ _TRANSFER_BYTES_PER_SECOND = 1e9
 _MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
 
 _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
+# Results as they come. One task per dispatch, as _Tasks orders them (joblib's
+# automatic batches would bundle tasks of unequal cost); one queued per worker,
+# so that a worker does not wait for its next task.
+_POOL_OPTIONS = {
+    "return_as": "generator_unordered",
+    "batch_size": 1,
+    "pre_dispatch": "2*n_jobs",
+}
 _parent_watched = None  # the caller pid a worker of ours watches (see _run_task)
 
 
@@ -574,10 +582,7 @@ class BudgetedParallel:
         if self._parallel is not None:
             return self._parallel
         parallel = Parallel(
-            n_jobs=self.plan["n_workers"],
-            prefer=self.prefer,
-            return_as="generator_unordered",
-            pre_dispatch="n_jobs",  # later tasks are chosen once costs are known
+            n_jobs=self.plan["n_workers"], prefer=self.prefer, **_POOL_OPTIONS
         )
         if self._keep_open:
             self._parallel = parallel.__enter__()
