@@ -4,12 +4,11 @@ import numpy as np
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 
 from skl_nirs.plotting._utils import _describe, _ScoreDisplayMixin
-from skl_nirs.utils._compat import BaseSearchCV
+from skl_nirs.utils._compat import BaseSearchCV, _validate_style_kwargs
 
 
 def _format_value(value):

@@ -1,9 +1,9 @@
 """The score of each trial of a search, and the best so far: a Display."""
 
 import numpy as np
-from sklearn.utils._plotting import _validate_style_kwargs
 
 from skl_nirs.plotting._utils import _ScoreDisplayMixin
+from skl_nirs.utils._compat import _validate_style_kwargs
 
 
 class SearchHistoryDisplay(_ScoreDisplayMixin):

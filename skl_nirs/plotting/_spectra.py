@@ -2,11 +2,11 @@
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skl_nirs.plotting._utils import _describe, _DisplayMixin
+from skl_nirs.utils._compat import _validate_style_kwargs
 
 _WAVENUMBER_UNITS = ("cm-1", "cm^-1", "cm⁻¹", "1/cm")
 _MAX_CLASSES = 10  # more numeric classes than this are coloured as a continuum

@@ -1,9 +1,9 @@
 """Helpers shared by the Displays."""
 
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
-from sklearn.utils._plotting import _validate_score_name
 from sklearn.utils.validation import check_is_fitted
+
+from skl_nirs.utils._compat import _validate_score_name, check_matplotlib_support
 
 
 def _describe(estimator):

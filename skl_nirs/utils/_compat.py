@@ -19,12 +19,14 @@ from sklearn.model_selection._validation import (
     _warn_or_raise_about_fit_failures,
 )
 from sklearn.utils import _safe_indexing
+from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
     StrOptions,
     validate_params,
 )
+from sklearn.utils._plotting import _validate_score_name, _validate_style_kwargs
 from sklearn.utils._set_output import _get_container_adapter, _safe_set_output
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.metaestimators import _BaseComposition
@@ -120,10 +122,13 @@ __all__ = [
     "_fit_context",
     "_insert_error_scores",
     "_routing_enabled",
+    "_validate_score_name",
+    "_validate_style_kwargs",
     "_safe_indexing",
     "_safe_set_output",
     "_warn_or_raise_about_fit_failures",
     "active_backend",
+    "check_matplotlib_support",
     "loky_pool_is_warm",
     "lost_worker_errors",
     "study_creation_races",
