@@ -137,32 +137,20 @@ def make_branch_grid(**steps):
         raise ValueError("make_branch_grid needs at least one step of options.")
     labelled = []
     for step, options in steps.items():
-        if isinstance(options, dict):
-            items = list(options.items())
-        elif isinstance(options, list | tuple):
-            items = list(zip(_deduplicate([_label(o) for o in options]), options))
-        else:
+        if isinstance(options, list | tuple):
+            options = dict(zip(_deduplicate([_label(o) for o in options]), options))
+        elif not isinstance(options, dict):
             raise TypeError(
                 f"Options of step {step!r} must be a list or a dict, got "
                 f"{type(options).__name__}."
             )
-        if not items:
+        if not options:
             raise ValueError(f"Step {step!r} has no options.")
-        labelled.append([(step, label, option) for label, option in items])
-    combinations = list(itertools.product(*labelled))
-    names = [
-        re.sub("_{2,}", "_", "_".join(str(label) for _, label, _ in combination))
-        for combination in combinations
-    ]
-    return [
-        (
-            name,
-            Pipeline(
-                [
-                    (step, option if isinstance(option, str) else clone(option))
-                    for step, _, option in combination
-                ]
-            ),
-        )
-        for name, combination in zip(_deduplicate(names, _RESERVED), combinations)
-    ]
+        labelled.append([(label, step, option) for label, option in options.items()])
+    names, pipelines = [], []
+    for combination in itertools.product(*labelled):
+        labels, step_names, chosen = zip(*combination)
+        names.append(re.sub("_{2,}", "_", "_".join(map(str, labels))))
+        chosen = [o if isinstance(o, str) else clone(o) for o in chosen]
+        pipelines.append(Pipeline(list(zip(step_names, chosen))))
+    return list(zip(_deduplicate(names, _RESERVED), pipelines))
