@@ -1,6 +1,5 @@
 """ParallelBranches: a FeatureUnion / stacking hybrid whose branches run in parallel."""
 
-import copy
 import os
 import warnings
 from collections import Counter
@@ -20,10 +19,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from skl_nirs.compose._out_of_fold import (
+    BranchResult,
     BranchTask,
     branch_output,
     fit_branch_task,
-    lost_branch_task,
     out_of_fold,
     prediction_block,
     prediction_names,
@@ -74,10 +73,8 @@ def _final_estimator_has(attr):
     """Pipeline's pattern: a method of the final estimator, when it has it."""
 
     def check(self):
-        final = getattr(self, "final_estimator_", None)
-        if final is None:
-            final = self.final_estimator
-        return final is not None and hasattr(final, attr)
+        final = getattr(self, "final_estimator_", None) or self.final_estimator
+        return hasattr(final, attr)
 
     return check
 
@@ -368,9 +365,6 @@ class ParallelBranches(
 
     # -- validation ------------------------------------------------------------
 
-    def _is_classifier(self):
-        return get_tags(self).estimator_type == "classifier"
-
     def _validate_branches(self):
         if not self.branches:
             raise ValueError(
@@ -430,14 +424,15 @@ class ParallelBranches(
             )
 
     def _validate_weights(self):
+        weights = self.branch_weights or {}
         names = [name for name, _ in self.branches]
-        unknown = sorted(set(self.branch_weights or {}) - set(names))
+        unknown = sorted(set(weights) - set(names))
         if unknown:
             raise ValueError(
                 f"branch_weights has keys {unknown} that are not branch names; "
                 f"branches are {names}."
             )
-        for name, weight in (self.branch_weights or {}).items():
+        for name, weight in weights.items():
             if isinstance(weight, bool) or not isinstance(weight, Real):
                 raise TypeError(
                     f"branch_weights[{name!r}] must be a number, got {weight!r}."
@@ -563,10 +558,11 @@ class ParallelBranches(
             The routing of this estimator.
         """
         router = MetadataRouter(owner=self)
-        fit = (
+        fit, split = (
             MethodMapping()
-            .add(caller="fit", callee="fit")
-            .add(caller="fit_transform", callee="fit")
+            .add(caller="fit", callee=callee)
+            .add(caller="fit_transform", callee=callee)
+            for callee in ("fit", "split")
         )
         for name, estimator in self.branches:
             if not isinstance(estimator, str):  # "drop", "passthrough"
@@ -574,11 +570,6 @@ class ParallelBranches(
         if self.final_estimator is not None:
             router.add(final_estimator=self.final_estimator, method_mapping=fit)
         if hasattr(self.cv, "split"):  # ints and lists of splits take no metadata
-            split = (
-                MethodMapping()
-                .add(caller="fit", callee="split")
-                .add(caller="fit_transform", callee="split")
-            )
             router.add(cv=self.cv, method_mapping=split)
         return router
 
@@ -588,8 +579,7 @@ class ParallelBranches(
         routed = self._route(caller, fit_params)
         branches = [(n, e) for n, e in self.branches if e != "drop"]
         estimators = [(n, e) for n, e in branches if e != "passthrough"]
-        has_predictors = any(_is_predictor(e) for _, e in estimators)
-        if y is None and (has_predictors or self.final_estimator is not None):
+        if y is None and get_tags(self).target_tags.required:
             raise ValueError(
                 "ParallelBranches requires y to be passed, but the target y is None "
                 "(it has predictor branches or a final_estimator)."
@@ -597,9 +587,8 @@ class ParallelBranches(
         y = targets(y, estimators, self.final_estimator)
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
         splits = []
-        if has_predictors and need_output:
-            split_params = routed.cv.split if "cv" in routed else {}
-            splits = self._splits(X, y.classes, split_params)
+        if need_output and any(_is_predictor(e) for _, e in estimators):
+            splits = self._splits(X, y, routed.cv.split if "cv" in routed else {})
         tasks = self._tasks(estimators, y, routed, splits, need_output)
         runner = BudgetedParallel(
             self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
@@ -609,7 +598,7 @@ class ParallelBranches(
             [(X, task, self.on_error) for task in tasks],
             names=[task.name for task in tasks],
             sizes=[len(X) if t.train is None else len(t.train) for t in tasks],
-            lost=lost_branch_task if self.on_error == "warn" else None,
+            lost=BranchResult if self.on_error == "warn" else None,  # of its error
         )
         self.parallel_plan_ = runner.plan
         outputs = self._collect(X, tasks, results, y)
@@ -632,32 +621,22 @@ class ParallelBranches(
         tasks = []
         for name, estimator in estimators:
             method = self.stack_method_[name]
-            common = dict(
-                name=name,
-                y=y.classes if is_classifier(estimator) else y.values,
-                params=routed[name].fit,
-            )
+            y_branch = y.classes if is_classifier(estimator) else y.values
+            refit = BranchTask(name, estimator, y_branch, routed[name].fit)
             if method != "transform":
                 tasks.extend(
-                    BranchTask(
-                        estimator=clone(estimator),
-                        train=train,
-                        test=test,
-                        method=method,
-                        **common,
-                    )
+                    refit._replace(train=train, test=test, method=method)
                     for train, test in splits
                 )
-            keep = "transform" if method == "transform" and need_output else None
-            tasks.append(BranchTask(estimator=clone(estimator), method=keep, **common))
+            elif need_output:  # keep the transform output
+                refit = refit._replace(method="transform")
+            tasks.append(refit)
         return tasks
 
     def _splits(self, X, y, split_params):
-        classifier = self._is_classifier() or any(
-            is_classifier(e) for _, e in self.branches if not isinstance(e, str)
-        )
-        cv = check_cv(self.cv, y, classifier=classifier)
-        splits = list(cv.split(X, y, **split_params))
+        """The folds of ``cv``, stratified when there are class labels."""
+        cv = check_cv(self.cv, y.classes, classifier=y.labels is not None)
+        splits = list(cv.split(X, y.classes, **split_params))
         tested = np.sort(np.concatenate([test for _, test in splits]))
         if not np.array_equal(tested, np.arange(X.shape[0])):
             raise ValueError(
@@ -672,35 +651,42 @@ class ParallelBranches(
         self.branch_fit_times_, self.branch_errors_ = {}, {}
         fitted, outputs, folds = {}, {}, {}
         for task, result in zip(tasks, results):
-            name = task.name
-            self.branch_fit_times_[name] = (
-                self.branch_fit_times_.get(name, 0.0) + result.seconds
-            )
-            if result.error is not None:
-                error = f"{type(result.error).__name__}: {result.error}"
-                self.branch_errors_.setdefault(name, error)
+            name, error = task.name, result.error
+            seconds = self.branch_fit_times_.get(name, 0.0) + result.seconds
+            self.branch_fit_times_[name] = seconds
+            if error is not None:
+                self.branch_errors_.setdefault(name, f"{type(error).__name__}: {error}")
             elif task.train is None:
-                fitted[name] = result.fitted
-                if result.output is not None:
-                    outputs[name] = result.output
+                fitted[name], outputs[name] = result.fitted, result.output
             else:
                 folds.setdefault(name, []).append(
                     (task.test, result.output, result.classes)
                 )
-        self._drop_failed(fitted, outputs, folds)
+        for name, message in self.branch_errors_.items():  # drop failed branches
+            warnings.warn(
+                f"Branch {name!r} failed and is dropped: {message}",
+                FitFailedWarning,
+                stacklevel=5,
+            )
+            fitted.pop(name, None)
+            self.stack_method_.pop(name)
+        if self.branch_errors_ and not fitted:
+            raise ValueError(
+                f"Every branch failed: {self.branch_errors_}. Set on_error='raise' "
+                "to see the tracebacks."
+            )
         self._predictor_names = {}
         for name, estimator in fitted.items():
             method = self.stack_method_[name]
             if method == "transform":
                 continue
             if name in folds:
-                outputs[name] = out_of_fold(name, folds[name], len(X), method, y.codes)
-                width = outputs[name].shape[1]
-            else:  # no outputs asked for: the width of one prediction
+                outputs[name] = out_of_fold(name, folds[name], len(X), method, y.labels)
+            else:  # no outputs asked for: one row gives the width
                 one_row = getattr(estimator, method)(_safe_indexing(X, [0]))
-                width = prediction_block(one_row, method).shape[1]
+                outputs[name] = prediction_block(one_row, method)
             self._predictor_names[name] = prediction_names(
-                estimator, method, width, y.codes, y.dummies
+                estimator, method, outputs[name].shape[1], y.labels, y.dummies
             )
         self.branches_ = [
             (name, est if est in ("drop", "passthrough") else fitted.get(name, "drop"))
@@ -709,66 +695,36 @@ class ParallelBranches(
         self.named_branches_ = Bunch(**dict(self.branches_))
         return outputs
 
-    def _drop_failed(self, fitted, outputs, folds):
-        """Drop, with a warning, every branch any task of which failed."""
-        for name, message in self.branch_errors_.items():
-            warnings.warn(
-                f"Branch {name!r} failed and is dropped: {message}",
-                FitFailedWarning,
-                stacklevel=5,
-            )
-            for found in (fitted, outputs, folds, self.stack_method_):
-                found.pop(name, None)
-        if self.branch_errors_ and not fitted:
-            raise ValueError(
-                f"Every branch failed: {self.branch_errors_}. Set on_error='raise' "
-                "to see the tracebacks."
-            )
-
     # -- outputs ---------------------------------------------------------------
-
-    def _fitted_branches(self):
-        return [
-            (name, est)
-            for name, est in self.branches_
-            if est != "drop" and name in self.stack_method_
-        ]
 
     def _concatenate(self, X, outputs):
         weights = self.branch_weights or {}
         blocks = []
-        for name, _ in self._fitted_branches():
-            method = self.stack_method_[name]
+        for name, method in self.stack_method_.items():
             block = np.asarray(X if method == "passthrough" else outputs[name])
             if block.ndim != 2:
                 raise ValueError(
                     f"Branch {name!r} returned an output with {block.ndim} "
                     "dimensions; expected 2 (n_samples, n_features)."
                 )
-            if name in weights:
-                block = block * weights[name]
-            blocks.append(block)
+            blocks.append(block * weights[name] if name in weights else block)
         if self.passthrough:
             blocks.append(np.asarray(X))
-        if not blocks:
-            return np.zeros((len(X), 0))
         return np.hstack(blocks)
 
     def _outputs(self, X):
         """Outputs of the fitted branches on new rows, in parallel."""
+        names = [
+            n for n, method in self.stack_method_.items() if method != "passthrough"
+        ]
         tasks = [
-            (X, name, est, self.stack_method_[name], os.getpid())
-            for name, est in self._fitted_branches()
-            if est != "passthrough"
+            (X, name, self.named_branches_[name], self.stack_method_[name], os.getpid())
+            for name in names
         ]
         runner = BudgetedParallel(
             self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
-        results = runner.map(branch_output, tasks, names=[t[1] for t in tasks])
-        return {
-            name: out if method == "transform" else prediction_block(out, method)
-            for (_, name, _, method, _), out in zip(tasks, results)
-        }
+        return dict(zip(names, runner.map(branch_output, tasks, names=names)))
 
     @available_if(_transformer_role)
     def transform(self, X):
@@ -877,10 +833,8 @@ class ParallelBranches(
         score : float
             ``final_estimator_.score`` on the branch outputs.
         """
-        check_is_fitted(self)
-        return self.final_estimator_.score(
-            self._transform(X), y, sample_weight=sample_weight
-        )
+        X_out = self._transform(X)
+        return self.final_estimator_.score(X_out, y, sample_weight=sample_weight)
 
     @property
     def classes_(self):
@@ -906,25 +860,23 @@ class ParallelBranches(
         """
         check_is_fitted(self)
         input_features = _check_feature_names_in(self, input_features)
-        named = []
-        for name, estimator in self._fitted_branches():
-            method = self.stack_method_[name]
+        out = []
+        for name, method in self.stack_method_.items():
+            estimator = self.named_branches_[name]
             if method == "passthrough":
                 names = input_features
-            elif method == "transform":
-                if not hasattr(estimator, "get_feature_names_out"):
-                    raise AttributeError(
-                        f"Branch {name!r} ({type(estimator).__name__}) does not "
-                        "provide get_feature_names_out."
-                    )
+            elif method != "transform":
+                names = self._predictor_names[name]
+            elif hasattr(estimator, "get_feature_names_out"):
                 names = estimator.get_feature_names_out(input_features)
             else:
-                names = self._predictor_names[name]
-            named.append((name, list(names)))
-        if self.verbose_feature_names_out:
-            out = [f"{name}__{feature}" for name, names in named for feature in names]
-        else:
-            out = [feature for _, names in named for feature in names]
+                raise AttributeError(
+                    f"Branch {name!r} ({type(estimator).__name__}) does not "
+                    "provide get_feature_names_out."
+                )
+            if self.verbose_feature_names_out:
+                names = [f"{name}__{feature}" for feature in names]
+            out.extend(names)
         if self.passthrough:
             out.extend(input_features)
         repeated = sorted(f for f, n in Counter(out).items() if n > 1)
@@ -948,11 +900,11 @@ class ParallelBranches(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         if self.final_estimator is not None:
-            final_tags = get_tags(self.final_estimator)
-            tags.estimator_type = final_tags.estimator_type
-            tags.classifier_tags = copy.deepcopy(final_tags.classifier_tags)
-            tags.regressor_tags = copy.deepcopy(final_tags.regressor_tags)
-            tags.target_tags.multi_output = final_tags.target_tags.multi_output
+            final = get_tags(self.final_estimator)  # a fresh copy of its tags
+            tags.estimator_type = final.estimator_type
+            tags.classifier_tags = final.classifier_tags
+            tags.regressor_tags = final.regressor_tags
+            tags.target_tags.multi_output = final.target_tags.multi_output
             tags.transformer_tags = None
         try:
             estimators = [e for _, e in self.branches if not isinstance(e, str)]
