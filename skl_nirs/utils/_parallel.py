@@ -227,6 +227,10 @@ _TRANSFER_BYTES_PER_SECOND = 1e9
 _MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
 
 _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
+# Seconds per unit of size of the work measured by earlier calls, by group
+# (``map(remember=True)``); the latest ones.
+_known_rates = {}
+_KNOWN_RATES_KEPT = 1000
 # Results as they come. One task per dispatch, as _Tasks orders them (joblib's
 # automatic batches would bundle tasks of unequal cost); one queued per worker,
 # so that a worker does not wait for its next task.
@@ -337,14 +341,15 @@ class _Tasks:
     in the given order, so that their costs are known early.
     """
 
-    def __init__(self, groups, sizes, prior_rate):
+    def __init__(self, groups, sizes, prior_rate, known):
         self.lock = threading.Lock()
         self.groups, self.sizes = groups, sizes
         self.pending = list(range(len(groups)))
         self.prior_rate = prior_rate
-        self._measured = {}  # group: [seconds, size]
+        # group: [seconds, size]; a rate known from earlier maps weighs one unit
+        self._measured = {group: [rate, 1.0] for group, rate in (known or {}).items()}
         self._running = {}  # index: when it was handed out
-        self._explored = set()  # groups of which a task was handed out
+        self._explored = set(self._measured)  # groups of which a task was handed out
 
     def observe(self, index, seconds):
         self._running.pop(index, None)
@@ -352,11 +357,14 @@ class _Tasks:
         seconds_size[0] += seconds
         seconds_size[1] += self.sizes[index]
 
+    def rates(self):
+        return {group: s / max(n, 1e-12) for group, (s, n) in self._measured.items()}
+
     def is_measured(self, index):
         return self.groups[index] in self._measured
 
     def mean_rate(self):
-        rates = [s / max(n, 1e-12) for s, n in self._measured.values()]
+        rates = list(self.rates().values())
         return sum(rates) / len(rates) if rates else self.prior_rate
 
     def running_rates(self):
@@ -593,7 +601,17 @@ class BudgetedParallel:
         if parallel is not None:
             parallel.__exit__(None, None, None)
 
-    def map(self, func, arg_tuples, *, names=None, groups=None, sizes=None, lost=None):
+    def map(
+        self,
+        func,
+        arg_tuples,
+        *,
+        names=None,
+        groups=None,
+        sizes=None,
+        lost=None,
+        remember=False,
+    ):
         """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
 
         Parameters
@@ -612,14 +630,17 @@ class BudgetedParallel:
         lost : callable, default=None
             ``lost(error)`` gives the result of a task that killed its worker;
             by default the error is raised.
+        remember : bool, default=False
+            Whether ``groups`` name the work itself (e.g. a hash of an estimator
+            and the data's shape): their measured costs are then kept for the
+            maps of later calls in this process, which decide at once.
         """
         n = len(arg_tuples)
         names = list(names) if names is not None else [f"task {i}" for i in range(n)]
-        tasks = _Tasks(
-            list(groups) if groups is not None else names,
-            list(sizes) if sizes is not None else [1.0] * n,
-            self._rate,
-        )
+        groups = list(groups) if groups is not None else names
+        known = {g: _known_rates[g] for g in groups if remember and g in _known_rates}
+        sizes = list(sizes) if sizes is not None else [1.0] * n
+        tasks = _Tasks(groups, sizes, self._rate, known)
         dispatch = _Dispatch(self, func, list(arg_tuples), names, tasks, lost)
         try:
             results = dispatch.run()
@@ -628,6 +649,12 @@ class BudgetedParallel:
             raise
         self._rate = tasks.mean_rate()
         self._mapped += n
+        if remember:
+            for group, rate in tasks.rates().items():
+                _known_rates.pop(group, None)  # (kept in the order of use)
+                _known_rates[group] = rate
+            while len(_known_rates) > _KNOWN_RATES_KEPT:
+                _known_rates.pop(next(iter(_known_rates)), None)  # the oldest
         self.plan["sequential"] = self.plan["tasks_in_workers"] == 0
         self.plan["sequential_reason"] = (
             self.plan["reason"] if self.plan["sequential"] else None
