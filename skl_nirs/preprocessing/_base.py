@@ -20,7 +20,8 @@ class _SpectraTransformer(
 
     ``fit`` and ``transform`` validate the spectra (float64 or float32, kept);
     subclasses implement ``_transform(X)`` and, when they learn from the spectra
-    or check their parameters against them, ``_fit(X)``.
+    or check their parameters against them, ``_fit(X)``; those with parameters
+    define ``__init__`` and ``_parameter_constraints`` (none by default).
 
     Column names that are numbers (``1000.0`` or ``"1000.0"``) are wavelengths:
     ``fit`` records them as floats in ``wavelengths_`` (scikit-learn ignores
@@ -31,6 +32,8 @@ class _SpectraTransformer(
     (``str(wavelength)``, as the ``as_frame=True`` data sets), so that a
     pandas output keeps the wavelengths for the next step.
     """
+
+    _parameter_constraints: dict = {}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -90,7 +93,6 @@ class _SpectraTransformer(
         feature_names_out : ndarray of str objects
             Names of the output columns.
         """
-        check_is_fitted(self, "n_features_in_")
         if input_features is None:
             input_features = wavelength_names(self)
         return super().get_feature_names_out(input_features)

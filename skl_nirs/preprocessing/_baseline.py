@@ -6,7 +6,7 @@ import numpy as np
 from scipy.linalg import solveh_banded
 
 from skl_nirs.preprocessing._base import _SpectraTransformer
-from skl_nirs.preprocessing._utils import _legendre_basis, _row_exponents
+from skl_nirs.preprocessing._utils import _legendre_basis, _scale_rows
 from skl_nirs.utils._compat import Interval
 
 
@@ -88,10 +88,9 @@ class Detrend(_SpectraTransformer):
         # then scale them back.
         unsafe = ~np.isfinite(coef).all(axis=1)
         if unsafe.any():
-            exponent = _row_exponents(X[unsafe])[:, np.newaxis]
-            X_unsafe = np.ldexp(X[unsafe], -exponent)
+            X_unsafe, exponents = _scale_rows(X[unsafe])
             X_unsafe -= (X_unsafe @ basis) @ basis.T
-            X_new[unsafe] = np.ldexp(X_unsafe, exponent)
+            X_new[unsafe] = np.ldexp(X_unsafe, exponents[:, np.newaxis])
         return X_new
 
 
@@ -103,15 +102,14 @@ def _second_difference_bands(n_features):
     super-diagonal (shifted right by one), row 0 the second (shifted by two).
     """
     bands = np.zeros((3, n_features))
-    n_rows = n_features - 2  # rows of D
-    if n_rows > 0:
-        # Row k of D is e_k - 2 e_{k+1} + e_{k+2}.
-        bands[2, :n_rows] += 1.0
-        bands[2, 1 : n_rows + 1] += 4.0
-        bands[2, 2:] += 1.0
-        bands[1, 1 : n_rows + 1] -= 2.0
-        bands[1, 2:] -= 2.0
-        bands[0, 2:] = 1.0
+    n_rows = max(n_features - 2, 0)  # rows of D
+    # Row k of D is e_k - 2 e_{k+1} + e_{k+2}.
+    bands[2, :n_rows] += 1.0
+    bands[2, 1 : n_rows + 1] += 4.0
+    bands[2, 2:] += 1.0
+    bands[1, 1 : n_rows + 1] -= 2.0
+    bands[1, 2:] -= 2.0
+    bands[0, 2:] = 1.0
     return bands
 
 

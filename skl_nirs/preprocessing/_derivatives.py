@@ -125,15 +125,7 @@ class SavitzkyGolay(_SpectraTransformer):
 
     def _transform(self, X):
         """Smooth or differentiate each spectrum."""
-        return savgol_filter(
-            X,
-            self.window_length,
-            self.polyorder,
-            deriv=self.deriv,
-            delta=self.delta,
-            mode=self.mode,
-            axis=1,
-        )
+        return savgol_filter(X, axis=1, **self.get_params())  # scipy's names
 
 
 def _norris_williams_kernel(segment, gap, deriv):
@@ -145,11 +137,7 @@ def _norris_williams_kernel(segment, gap, deriv):
     """
     average = np.full(segment, 1.0 / segment)
     difference = np.zeros(2 * gap + 1)
-    difference[[0, -1]] = 1.0
-    if deriv == 1:
-        difference[0] = -1.0
-    else:
-        difference[gap] = -2.0
+    difference[[0, gap, -1]] = [-1.0, 0.0, 1.0] if deriv == 1 else [1.0, -2.0, 1.0]
     # Correlating with a then with b is correlating with their convolution.
     return np.convolve(average, difference)
 

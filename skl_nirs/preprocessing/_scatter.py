@@ -1,20 +1,21 @@
 """Scatter correction: SNV, robust SNV, MSC and EMSC."""
 
+from functools import partial
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import check_array
-from sklearn.utils.validation import FLOAT_DTYPES
 
 from skl_nirs.preprocessing._base import _SpectraTransformer
 from skl_nirs.preprocessing._utils import (
     _is_zero_scale,
     _legendre_basis,
+    _redo_unsafe_rows,
     _row_exponents,
     _scale_rows,
     _warn_flat_rows,
 )
 from skl_nirs.utils._compat import Interval, StrOptions
+from skl_nirs.utils._wavelengths import check_per_wavelength
 
 
 class StandardNormalVariate(_SpectraTransformer):
@@ -78,23 +79,11 @@ class StandardNormalVariate(_SpectraTransformer):
            [-1.2247...,  0.        ,  1.2247...]])
     """
 
-    _parameter_constraints: dict = {}
-
-    def __init__(self):
-        pass
-
     def _transform(self, X):
         """Centre and scale each spectrum."""
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            X_new, flat, sum_squares = _standard_normal_variate(X)
-        # Squares that overflowed or fell below the normal range: redo those
-        # rows scaled to a largest magnitude in [0.5, 1), where they cannot.
-        n_features, tiny = X.shape[1], np.finfo(X.dtype).tiny
-        unsafe = ~(np.isfinite(sum_squares) & (sum_squares >= n_features * tiny))
-        if unsafe.any():
-            X_new[unsafe], flat[unsafe], _ = _standard_normal_variate(
-                _scale_rows(X[unsafe])
-            )
+        # Rows whose squares overflowed or fell below the normal range are
+        # redone scaled to a largest magnitude in [0.5, 1), where they cannot.
+        X_new, flat = _redo_unsafe_rows(_standard_normal_variate, X)
         _warn_flat_rows(
             flat,
             self,
@@ -104,8 +93,12 @@ class StandardNormalVariate(_SpectraTransformer):
         return X_new
 
 
-def _standard_normal_variate(X):
-    """SNV of the rows of ``X``, the mask of flat rows and the sums of squares."""
+def _standard_normal_variate(X, exponents):
+    """SNV of the rows of ``X``, the mask of flat rows and the sums of squares.
+
+    The result does not depend on the scale of the rows: ``exponents`` (see
+    :func:`_redo_unsafe_rows`) is unused.
+    """
     n_features = X.shape[1]
     mean = X.mean(axis=1)
     X_new = X - mean[:, np.newaxis]
@@ -177,11 +170,6 @@ class RobustNormalVariate(_SpectraTransformer):
            [ 0. , -1. ,  1. ,  2. ,  0. ]])
     """
 
-    _parameter_constraints: dict = {}
-
-    def __init__(self):
-        pass
-
     def _transform(self, X):
         """Centre each spectrum by its median and scale it by its IQR."""
         # Differences of values beyond a quarter of the largest float can
@@ -189,7 +177,7 @@ class RobustNormalVariate(_SpectraTransformer):
         unsafe = _row_exponents(X) > np.finfo(X.dtype).maxexp - 2
         if unsafe.any():
             X = X.copy()
-            X[unsafe] = _scale_rows(X[unsafe])
+            X[unsafe] = _scale_rows(X[unsafe])[0]
         quartiles = np.percentile(X, [25, 50, 75], axis=1)
         q1, median, q3 = quartiles.astype(X.dtype, copy=False)
         iqr = q3 - q1
@@ -206,87 +194,97 @@ class RobustNormalVariate(_SpectraTransformer):
         return X_new
 
 
-def _check_reference(estimator, X):
-    """The reference spectrum of ``estimator`` for the spectra ``X``."""
-    n_features = X.shape[1]
-    if isinstance(estimator.reference, str):
-        statistic = np.mean if estimator.reference == "mean" else np.median
-        with np.errstate(over="ignore", invalid="ignore"):
-            reference = statistic(X, axis=0)
-        if not np.all(np.isfinite(reference)):
-            # A sum that overflowed: redo it on X scaled by a power of two.
-            exponent = np.frexp(np.abs(X).max())[1]
-            reference = np.ldexp(statistic(np.ldexp(X, -exponent), axis=0), exponent)
-    else:
-        reference = check_array(
-            estimator.reference,
-            dtype=FLOAT_DTYPES,
-            ensure_2d=False,
-            input_name="reference",
-        )
-        if reference.shape != (n_features,):
-            raise ValueError(
-                f"reference has shape {reference.shape}, but the spectra have "
-                f"{n_features} wavelengths: expected shape ({n_features},)."
-            )
-        reference = np.array(reference, dtype=X.dtype)
-    return reference
+class _ScatterCorrection(_SpectraTransformer):
+    """Base of MSC and EMSC, which is MSC with a polynomial baseline.
 
-
-def _correct_scatter(estimator, X, basis):
-    """Scatter correction of ``X`` against ``estimator.reference_``.
-
-    Scale-invariant over the whole range of the dtype. A reference far from
-    magnitude 1 is first divided by a power of two ``2**e`` that brings its
-    largest magnitude into ``[0.5, 1)``, and the output multiplied by it at
-    the end. The spectra whose products with the reference overflow or leave
-    the normal range are corrected again after the same scaling (their
-    output does not depend on their scale). Warns about the spectra without
-    a scatter term.
+    MSC has no `order`: its baseline is a constant, the polynomial of order 0.
     """
-    reference = estimator.reference_.astype(X.dtype, copy=False)
-    exponent = np.frexp(np.abs(reference).max())[1]
-    if abs(exponent) <= np.finfo(X.dtype).maxexp // 4:
-        exponent = 0  # squares of the reference cannot overflow or underflow
-    reference = np.ldexp(reference, -exponent)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        X_new, flat, products = _fit_scatter(X, basis, reference, -exponent)
-    # |products| >= n_features * tiny: rounding below the normal range is
-    # then below eps relative to them.
-    size = np.abs(products).max(axis=1)
-    unsafe = ~(np.isfinite(size) & (size >= X.shape[1] * np.finfo(X.dtype).tiny))
-    if unsafe.any():
-        row_exponent = _row_exponents(X[unsafe])
-        X_unsafe = np.ldexp(X[unsafe], -row_exponent[:, np.newaxis])
-        X_new[unsafe], flat[unsafe], _ = _fit_scatter(
-            X_unsafe, basis, reference, row_exponent - exponent
+
+    def _basis(self, n_features, dtype):
+        """Orthonormal basis of the baseline polynomials (first column constant)."""
+        return _legendre_basis(n_features, getattr(self, "order", 0), dtype)
+
+    def _fit(self, X):
+        """Compute or check the reference spectrum."""
+        n_features = X.shape[1]
+        if isinstance(self.reference, str):
+            statistic = np.mean if self.reference == "mean" else np.median
+            with np.errstate(over="ignore", invalid="ignore"):
+                reference = statistic(X, axis=0)
+            if not np.all(np.isfinite(reference)):
+                # A sum that overflowed: redo it on X scaled by a power of two.
+                exponent = np.frexp(np.abs(X).max())[1]
+                scaled = statistic(np.ldexp(X, -exponent), axis=0)
+                reference = np.ldexp(scaled, exponent)
+        else:
+            reference = check_per_wavelength(
+                self.reference, "reference", n_features, X.dtype
+            )
+        # A reference in the span of the baseline has no scatter coefficient.
+        basis = self._basis(n_features, reference.dtype)
+        scaled = np.ldexp(reference, -np.frexp(np.abs(reference).max())[1])
+        residual = scaled - basis @ (basis.T @ scaled)
+        r_size = np.sqrt(residual @ residual / n_features)
+        if _is_zero_scale(r_size, np.sqrt(scaled @ scaled / n_features), n_features):
+            order = getattr(self, "order", 0)
+            what = (
+                f"a polynomial of degree at most order={order}" if order else "constant"
+            )
+            raise ValueError(
+                f"The reference spectrum is {what} along the wavelengths, so its "
+                "scatter coefficient cannot be told from the baseline: use a "
+                "reference that varies more across wavelengths."
+            )
+        self.reference_ = reference
+
+    def _transform(self, X):
+        """Correct each spectrum against the reference and the baseline.
+
+        Scale-invariant over the whole range of the dtype. A reference far from
+        magnitude 1 is first divided by a power of two ``2**e`` that brings its
+        largest magnitude into ``[0.5, 1)``, and the output multiplied by it at
+        the end. The spectra whose products with the reference overflow or
+        leave the normal range are corrected again after the same scaling
+        (their output does not depend on their scale).
+        """
+        basis = self._basis(X.shape[1], X.dtype)
+        reference = self.reference_.astype(X.dtype, copy=False)
+        exponent = np.frexp(np.abs(reference).max())[1]
+        if abs(exponent) <= np.finfo(X.dtype).maxexp // 4:
+            exponent = 0  # squares of the reference cannot overflow or underflow
+        reference = np.ldexp(reference, -exponent)
+        correct = partial(
+            _fit_scatter, basis=basis, reference=reference, reference_exponent=exponent
         )
-    if exponent:
-        np.ldexp(X_new, exponent, out=X_new)
-    outcome = "offset" if basis.shape[1] == 1 else "baseline"
-    _warn_flat_rows(
-        flat,
-        estimator,
-        "scatter term zero up to rounding: constant, or uncorrelated with the "
-        "reference",
-        f"they are only {outcome}-corrected (scatter coefficient 1)",
-    )
-    return X_new
+        X_new, flat = _redo_unsafe_rows(correct, X)
+        if exponent:
+            np.ldexp(X_new, exponent, out=X_new)
+        outcome = "offset" if basis.shape[1] == 1 else "baseline"
+        _warn_flat_rows(
+            flat,
+            self,
+            "scatter term zero up to rounding: constant, or uncorrelated with the "
+            "reference",
+            f"they are only {outcome}-corrected (scatter coefficient 1)",
+        )
+        return X_new
 
 
-def _fit_scatter(X, basis, reference, flat_exponent):
+def _fit_scatter(X, exponents, basis, reference, reference_exponent):
     """Remove the baseline ``basis`` and the scatter of ``reference`` from ``X``.
 
     Fits every spectrum ``x`` as ``b * reference + basis @ c`` by least
     squares, all spectra at once, and returns ``(x - basis @ c) / b``, the
-    mask of the spectra without a scatter term and the products of the
-    spectra with the basis and the reference. ``basis`` has orthonormal
-    columns, the first one constant. By the Frisch-Waugh-Lovell theorem the
-    scatter coefficient is ``b = x . r / (r . r)`` with ``r`` the part of the
-    reference orthogonal to the basis, and ``(x - basis @ c) / b`` equals
+    mask of the spectra without a scatter term and the largest magnitude of
+    the products of each spectrum with the basis and the reference.
+    ``basis`` has orthonormal columns, the first one constant. By the
+    Frisch-Waugh-Lovell theorem the scatter coefficient is
+    ``b = x . r / (r . r)`` with ``r`` the part of the reference orthogonal
+    to the basis, and ``(x - basis @ c) / b`` equals
     ``(x - basis @ basis.T @ x) / b + basis @ basis.T @ reference``. Spectra
-    without a scatter term get ``b = 2**-flat_exponent``: 1 for the spectra
-    and reference before they were scaled by powers of two.
+    without a scatter term get ``b = 2**(reference_exponent - exponents)``:
+    1 for the spectra and reference before they were divided by
+    ``2**exponents`` and ``2**reference_exponent``.
     """
     n_features, n_terms = basis.shape
     reference_fit = basis @ (basis.T @ reference)
@@ -300,35 +298,15 @@ def _fit_scatter(X, basis, reference, flat_exponent):
     x_size = np.abs(X_fit[:, 0]) / np.sqrt(n_features)  # |mean(x)|
     r_size = np.sqrt(residual @ residual / n_features)
     flat = _is_zero_scale(np.abs(b) * r_size, x_size, n_features)
-    b[flat] = np.ldexp(np.ones_like(b), -flat_exponent)[flat]
+    b[flat] = np.ldexp(np.ones_like(b), reference_exponent - exponents)[flat]
     X_new = X_fit @ basis.T
     np.subtract(X, X_new, out=X_new)
     X_new /= b[:, np.newaxis]
     X_new += reference_fit
-    return X_new, flat, products
+    return X_new, flat, np.abs(products).max(axis=1)
 
 
-def _check_reference_separable(reference, basis, order):
-    """Raise when the reference is a polynomial of degree <= ``order``."""
-    n_features = reference.shape[0]
-    reference = np.ldexp(reference, -np.frexp(np.abs(reference).max())[1])
-    residual = reference - basis @ (basis.T @ reference)
-    r_size = np.sqrt(residual @ residual / n_features)
-    rms = np.sqrt(reference @ reference / n_features)
-    if _is_zero_scale(r_size, rms, n_features):
-        what = (
-            "constant"
-            if order == 0
-            else f"a polynomial of degree at most order={order}"
-        )
-        raise ValueError(
-            f"The reference spectrum is {what} along the wavelengths, so its "
-            "scatter coefficient cannot be told from the baseline: use a "
-            "reference that varies more across wavelengths."
-        )
-
-
-class MultiplicativeScatterCorrection(_SpectraTransformer):
+class MultiplicativeScatterCorrection(_ScatterCorrection):
     """Multiplicative scatter correction against a reference spectrum.
 
     Each spectrum ``x`` is regressed on the reference spectrum ``m`` by least
@@ -420,17 +398,10 @@ class MultiplicativeScatterCorrection(_SpectraTransformer):
                 f"to regress each spectrum on the reference, got n_features="
                 f"{n_features}."
             )
-        reference = _check_reference(self, X)
-        basis = _legendre_basis(n_features, 0, reference.dtype)
-        _check_reference_separable(reference, basis, 0)
-        self.reference_ = reference
-
-    def _transform(self, X):
-        """Correct each spectrum against the reference."""
-        return _correct_scatter(self, X, _legendre_basis(X.shape[1], 0, X.dtype))
+        super()._fit(X)
 
 
-class ExtendedMultiplicativeScatterCorrection(_SpectraTransformer):
+class ExtendedMultiplicativeScatterCorrection(_ScatterCorrection):
     """Extended multiplicative scatter correction with a polynomial baseline.
 
     Each spectrum ``x`` is fitted by least squares as a multiple of the
@@ -531,12 +502,4 @@ class ExtendedMultiplicativeScatterCorrection(_SpectraTransformer):
                 f"fits order + 2 = {self.order + 2} coefficients per spectrum and "
                 f"needs at least as many wavelengths, got n_features={n_features}."
             )
-        reference = _check_reference(self, X)
-        basis = _legendre_basis(n_features, self.order, reference.dtype)
-        _check_reference_separable(reference, basis, self.order)
-        self.reference_ = reference
-
-    def _transform(self, X):
-        """Correct each spectrum against the reference and the baseline."""
-        basis = _legendre_basis(X.shape[1], self.order, X.dtype)
-        return _correct_scatter(self, X, basis)
+        super()._fit(X)

@@ -61,15 +61,36 @@ def _row_exponents(X):
 
 
 def _scale_rows(X):
-    """``X`` with each row divided by the power of two of :func:`_row_exponents`.
+    """``X`` with each row divided by ``2**e``, and the exponents ``e``.
 
-    The largest magnitude of every non-zero row lands in ``[0.5, 1)``, so
-    the arithmetic of a row-wise, scale-invariant transform on it can neither
-    overflow nor underflow; dividing by a power of two is exact (values
-    pushed below the normal range excepted, which are negligible next to
-    the largest one).
+    ``e`` is the power of two of :func:`_row_exponents`: the largest magnitude
+    of every non-zero row lands in ``[0.5, 1)``, so the arithmetic of a
+    row-wise, scale-invariant transform on it can neither overflow nor
+    underflow; dividing by a power of two is exact (values pushed below the
+    normal range excepted, which are negligible next to the largest one).
     """
-    return np.ldexp(X, -_row_exponents(X)[:, np.newaxis])
+    exponents = _row_exponents(X)
+    return np.ldexp(X, -exponents[:, np.newaxis]), exponents
+
+
+def _redo_unsafe_rows(compute, X):
+    """``compute(X, 0)``, its rows whose sums left the normal range redone.
+
+    ``compute(X, exponents)`` returns the transformed rows of ``X``, the mask
+    of the flat ones and, per row, the magnitude of the sums it formed. The
+    rows where that magnitude overflowed, or fell below ``n_features * tiny``
+    (where rounding below the normal range is no longer negligible next to
+    it), are computed again on :func:`_scale_rows`, whose exponents
+    ``compute`` gets so that it can undo the scaling where it must.
+
+    Returns the transformed rows and the mask of the flat ones.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        X_new, flat, sizes = compute(X, 0)
+    unsafe = ~(np.isfinite(sizes) & (sizes >= X.shape[1] * np.finfo(X.dtype).tiny))
+    if unsafe.any():
+        X_new[unsafe], flat[unsafe], _ = compute(*_scale_rows(X[unsafe]))
+    return X_new, flat
 
 
 def _is_zero_scale(scale, centre, n_features):
@@ -90,7 +111,8 @@ def _legendre_basis(n_features, order, dtype):
     The column indices are mapped to ``[-1, 1]`` and the Legendre polynomials
     on them orthonormalised (QR): the columns span the same space as
     ``1, i, i**2, ...`` over the indices ``i``, with a far better conditioning.
-    The first column is the positive constant ``1 / sqrt(n_features)``. With
+    The first column is the constant ``+-1 / sqrt(n_features)`` (the signs of
+    the columns, which QR leaves free, change no projection on them). With
     fewer wavelengths than terms, the basis spans all of them: the degree is
     capped at ``n_features - 1``, which spans the same space and keeps the
     basis within ``n_features`` columns whatever ``order``.
@@ -98,8 +120,6 @@ def _legendre_basis(n_features, order, dtype):
     grid = np.linspace(-1.0, 1.0, n_features)
     vander = np.polynomial.legendre.legvander(grid, min(order, n_features - 1))
     basis, _ = np.linalg.qr(vander)
-    if basis[0, 0] < 0:
-        basis = -basis
     return basis.astype(dtype, copy=False)
 
 

@@ -14,6 +14,8 @@ import math
 from numbers import Real
 
 import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import FLOAT_DTYPES
 
 _N_SHOWN = 3  # mismatches named in an error message
 
@@ -33,16 +35,11 @@ def column_names(X):
 
 def _as_wavelength(name):
     """The wavelength a column name gives (a finite number), or None."""
-    if isinstance(name, bool | np.bool_):
+    if isinstance(name, bool | np.bool_) or not isinstance(name, str | Real):
         return None
-    if isinstance(name, str):
-        try:
-            value = float(name)
-        except ValueError:
-            return None
-    elif isinstance(name, Real):
+    try:
         value = float(name)
-    else:
+    except ValueError:
         return None
     return value if math.isfinite(value) else None
 
@@ -79,6 +76,21 @@ def _span(wavelengths):
     return f"{_format(wavelengths[0])} to {_format(wavelengths[-1])}"
 
 
+def check_per_wavelength(values, name, n_features, dtype):
+    """A parameter with one value per wavelength, as a new array of ``dtype``.
+
+    Raises a ValueError naming the parameter ``name`` when its values are not
+    finite numbers or their shape is not ``(n_features,)``.
+    """
+    values = check_array(values, dtype=FLOAT_DTYPES, ensure_2d=False, input_name=name)
+    if values.shape != (n_features,):
+        raise ValueError(
+            f"{name} has shape {values.shape}, but the spectra have {n_features} "
+            f"wavelengths: expected shape ({n_features},)."
+        )
+    return np.array(values, dtype=dtype)
+
+
 def record_wavelengths(estimator, wavelengths):
     """Set ``estimator.wavelengths_``, or delete a stale one when None."""
     if wavelengths is not None:
@@ -95,10 +107,8 @@ def wavelength_names(estimator):
     their columns); None when scikit-learn has names of its own
     (``feature_names_in_``) or no wavelengths are known.
     """
-    if hasattr(estimator, "feature_names_in_"):
-        return None
     wavelengths = getattr(estimator, "wavelengths_", None)
-    if wavelengths is None:
+    if wavelengths is None or hasattr(estimator, "feature_names_in_"):
         return None
     return np.asarray([str(w) for w in wavelengths.tolist()], dtype=object)
 
@@ -139,9 +149,10 @@ def check_wavelengths(estimator, X):
     name = type(estimator).__name__
     what = f"{name} was fitted on the wavelengths"
     if seen is None:
-        bad = [column for column in names if _as_wavelength(column) is None]
+        bad = [repr(column) for column in names if _as_wavelength(column) is None]
+        shown = ", ".join(bad[:_N_SHOWN]) + (", ..." if len(bad) > _N_SHOWN else "")
         raise ValueError(
-            f"X has column names that are not wavelengths ({_names(bad)}), but "
+            f"X has column names that are not wavelengths ({shown}), but "
             f"{what} {_span(fitted)}: name the columns of X by the wavelengths "
             "seen in fit, or pass an array."
         )
@@ -168,8 +179,3 @@ def check_wavelengths(estimator, X):
         f"{more}. Give the spectra at the wavelengths seen in fit "
         f"({_span(fitted)})."
     )
-
-
-def _names(names):
-    shown = ", ".join(repr(name) for name in names[:_N_SHOWN])
-    return shown + (", ..." if len(names) > _N_SHOWN else "")
