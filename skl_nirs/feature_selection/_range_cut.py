@@ -5,12 +5,12 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils import check_array
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from skl_nirs.utils._compat import StrOptions, _fit_context
 from skl_nirs.utils._versioning import VersionedPickleMixin
 from skl_nirs.utils._wavelengths import (
+    check_per_wavelength,
     check_wavelengths,
     column_names,
     column_wavelengths,
@@ -186,13 +186,9 @@ class RangeCut(VersionedPickleMixin, SelectorMixin, BaseEstimator):
         named = column_wavelengths(X)
         has_names = column_names(X) is not None
         X = validate_data(self, X, dtype=FLOAT_DTYPES)
-        n_features = X.shape[1]
-        wavelengths = self._known_wavelengths(named, n_features)
-        by = self.by
-        if by == "auto":
-            by = "index" if wavelengths is None else "wavelength"
-        if by == "index":
-            support = self._index_support(n_features)
+        wavelengths = self._known_wavelengths(named, X.shape[1])
+        if self.by == "index" or (self.by == "auto" and wavelengths is None):
+            self.support_ = self._index_support(X.shape[1])
         elif wavelengths is None:
             raise ValueError(
                 "by='wavelength' needs the wavelengths, but the column names of "
@@ -203,9 +199,8 @@ class RangeCut(VersionedPickleMixin, SelectorMixin, BaseEstimator):
                 "or fit on a DataFrame whose column names are the wavelengths."
             )
         else:
-            support = self._wavelength_support(wavelengths)
+            self.support_ = self._wavelength_support(wavelengths)
         record_wavelengths(self, wavelengths)
-        self.support_ = support
         return self
 
     def _index_support(self, n_features):
@@ -237,25 +232,16 @@ class RangeCut(VersionedPickleMixin, SelectorMixin, BaseEstimator):
             raise ValueError(
                 f"The window is empty: start={start} must be less than stop={stop}."
             )
-        support = np.zeros(n_features, dtype=bool)
-        support[start:stop] = True
-        return support
+        positions = np.arange(n_features)
+        return (positions >= start) & (positions < stop)
 
     def _known_wavelengths(self, named, n_features):
         """``wavelengths``, checked against the numeric column names, or those."""
         if self.wavelengths is None:
             return named
-        wavelengths = check_array(
-            self.wavelengths,
-            dtype=np.float64,
-            ensure_2d=False,
-            input_name="wavelengths",
+        wavelengths = check_per_wavelength(
+            self.wavelengths, "wavelengths", n_features, np.float64
         )
-        if wavelengths.shape != (n_features,):
-            raise ValueError(
-                f"wavelengths has shape {wavelengths.shape}, but the spectra "
-                f"have {n_features} wavelengths: expected shape ({n_features},)."
-            )
         if named is not None and not np.array_equal(named, wavelengths):
             i = np.flatnonzero(named != wavelengths)[0]
             raise ValueError(
@@ -330,7 +316,6 @@ class RangeCut(VersionedPickleMixin, SelectorMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
             Names of the kept columns.
         """
-        check_is_fitted(self)
         if input_features is None:
             input_features = wavelength_names(self)
         return super().get_feature_names_out(input_features)
