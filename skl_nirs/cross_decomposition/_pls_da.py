@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cross_decomposition import PLSRegression
+from sklearn.preprocessing import label_binarize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -196,9 +197,8 @@ class PLSDiscriminantAnalysis(VersionedPickleMixin, ClassifierMixin, BaseEstimat
         X, y = validate_data(self, X, y)
         record_wavelengths(self, wavelengths)
         check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        n_classes = self.classes_.size
-        if n_classes < 2:
+        self.classes_ = np.unique(y)
+        if self.classes_.size < 2:
             raise ValueError(
                 "PLSDiscriminantAnalysis needs samples of at least 2 classes; "
                 f"got 1 class: {self.classes_.tolist()[0]!r}."
@@ -209,19 +209,13 @@ class PLSDiscriminantAnalysis(VersionedPickleMixin, ClassifierMixin, BaseEstimat
                 f"of features of X (n_features={X.shape[1]}): PLS extracts at "
                 "most one component per feature."
             )
-        dummy = (codes[:, np.newaxis] == np.arange(n_classes)).astype(np.float64)
-        if n_classes == 2:
-            dummy = dummy[:, 1:]  # the indicator of classes_[1]
-        self.regressor_ = PLSRegression(
-            n_components=self.n_components,
-            scale=self.scale,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            copy=self.copy,
-        ).fit(X, dummy)
+        # One 0/1 column per class; with two classes, that of classes_[1].
+        dummy = label_binarize(y, classes=self.classes_).astype(np.float64)
+        # The parameters are those of PLSRegression.
+        self.regressor_ = PLSRegression(**self.get_params()).fit(X, dummy)
         self.coef_ = self.regressor_.coef_
         at_zero = self.regressor_.predict(np.zeros((1, X.shape[1]), dtype=X.dtype))
-        self.intercept_ = at_zero.reshape(-1) - (0.5 if n_classes == 2 else 0.0)
+        self.intercept_ = at_zero.reshape(-1) - (0.5 if self.classes_.size == 2 else 0)
         self.n_iter_ = self.regressor_.n_iter_
         return self
 

@@ -131,34 +131,17 @@ class ApplicabilityDomain(VersionedPickleMixin, OutlierMixin, BaseEstimator):
         self.pca_ = PCA(n_components=self.n_components, svd_solver="full").fit(X)
         if self.pca_.n_components_ > most:  # a fraction of the variance
             self.pca_ = PCA(n_components=most, svd_solver="full").fit(X)
-        k = self.pca_.n_components_
-        self.t2_limit_ = (
-            k
-            * (n_samples - 1)
-            / (n_samples - k)
-            * stats.f.ppf(self.confidence, k, n_samples - k)
-        )
+        n, k = n_samples, self.pca_.n_components_
+        self.t2_limit_ = k * (n - 1) / (n - k) * stats.f.ppf(self.confidence, k, n - k)
         left = PCA(svd_solver="full").fit(X).explained_variance_[k:]
         theta1, theta2 = left.sum(), (left**2).sum()
-        if theta2 > 0:
-            self.q_limit_ = (
-                theta2 / theta1 * stats.chi2.ppf(self.confidence, theta1**2 / theta2)
-            )
+        if theta2 > 0:  # Box: Q is about g chi2(h)
+            g, h = theta2 / theta1, theta1**2 / theta2
+            self.q_limit_ = g * stats.chi2.ppf(self.confidence, h)
         else:  # the components explain everything: any residual is new
             self.q_limit_ = np.finfo(X.dtype).eps * max(np.abs(X).max(), 1.0) ** 2
         self.offset_ = -1.0
         return self
-
-    def _statistics(self, X):
-        """Hotelling T², Q residuals, and the flat rows of ``X``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
-        scores = self.pca_.transform(X)
-        t2 = np.sum(scores**2 / self.pca_.explained_variance_, axis=1)
-        residuals = X - self.pca_.inverse_transform(scores)
-        q = np.einsum("ij,ij->i", residuals, residuals)
-        flat = _is_zero_scale(X.std(axis=1), X.mean(axis=1), X.shape[1])
-        return t2, q, flat
 
     def score_samples(self, X):
         """Minus the larger ratio of T² and Q to their limits (``-inf``: flat).
@@ -173,10 +156,16 @@ class ApplicabilityDomain(VersionedPickleMixin, OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             The lower, the further outside the calibration.
         """
-        t2, q, flat = self._statistics(X)
-        scores = -np.maximum(t2 / self.t2_limit_, q / self.q_limit_)
-        scores[flat] = -np.inf
-        return scores
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        scores = self.pca_.transform(X)
+        t2 = np.sum(scores**2 / self.pca_.explained_variance_, axis=1)
+        residuals = X - self.pca_.inverse_transform(scores)
+        q = np.einsum("ij,ij->i", residuals, residuals)
+        flat = _is_zero_scale(X.std(axis=1), X.mean(axis=1), X.shape[1])
+        return np.where(
+            flat, -np.inf, -np.maximum(t2 / self.t2_limit_, q / self.q_limit_)
+        )
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative outside the calibration.
