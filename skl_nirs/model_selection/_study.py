@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import uuid
+from contextlib import suppress
 
 import joblib
 import numpy as np
@@ -82,9 +83,11 @@ def _digest(text, n=16):
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
-def _short_repr(value):
+def _label(value, n):
+    """Its short ``repr`` without memory addresses, and a hash of ``describe``."""
     with config_context(print_changed_only=True):
-        return re.sub(r"\s+", " ", _ADDRESS.sub("", repr(value)))
+        shown = re.sub(r"\s+", " ", _ADDRESS.sub("", repr(value)))
+    return f"{shown} #{_digest(describe(value), n)}"
 
 
 def choice_label(choice):
@@ -95,9 +98,12 @@ def choice_label(choice):
     description, e.g. ``'Ridge(alpha=1000) #1f0c5a2e'``: readable in
     ``study.trials_dataframe()`` and the same in every process.
     """
-    if isinstance(choice, _PRIMITIVES):
-        return repr(choice)
-    return f"{_short_repr(choice)} #{_digest(describe(choice), 8)}"
+    return repr(choice) if isinstance(choice, _PRIMITIVES) else _label(choice, 8)
+
+
+def estimator_id(estimator):
+    """The estimator a study is searched with: its short repr and a hash."""
+    return _label(estimator, 16)
 
 
 def scoring_id(scoring):
@@ -112,31 +118,21 @@ def scoring_id(scoring):
         options = (scoring.args, sorted(scoring.keywords.items()))
         return f"partial({scoring_id(scoring.func)}, {options!r})"
     if hasattr(scoring, "__qualname__"):  # a function
-        return f"{scoring.__module__}.{scoring.__qualname__}"
+        return _qualname(scoring)
     # make_scorer(metric, options) for sklearn's scorers, without the addresses
     # of the objects that have no repr of their own
     return _ADDRESS.sub("", repr(scoring))
 
 
-def _array_id(name, values):
-    return f"{name} {np.shape(values)} #{joblib.hash(values)[:12]}"
-
-
 def data_id(X, y, splits, params):
     """The data a study is searched on: X, y, the cv splits and fit parameters."""
-    parts = [_array_id("X", X)]
-    if y is not None:
-        parts.append(_array_id("y", y))
+    arrays = {"X": X} if y is None else {"X": X, "y": y}
+    parts = [f"{k} {np.shape(v)} #{joblib.hash(v)[:12]}" for k, v in arrays.items()]
     parts.append(f"cv splits #{joblib.hash([list(split) for split in splits])[:12]}")
     params = {key: value for key, value in params.items() if value}
     if params:
         parts.append(f"parameters {sorted(params)} #{joblib.hash(params)[:12]}")
     return ", ".join(parts)
-
-
-def estimator_id(estimator):
-    """The estimator a study is searched with: its short repr and a hash."""
-    return f"{_short_repr(estimator)} #{_digest(describe(estimator))}"
 
 
 # -- the recorded setup --------------------------------------------------------
@@ -166,16 +162,21 @@ def _space_difference(recorded, current):
             return tuple({k: shown(space.get(k)) for k in keys} for space in (old, new))
 
 
-def _refuse_differences(study, recorded, setup):
+def _refuse_differences(where, user_attrs, setup):
+    """Refuse a setup unlike the one recorded; return the names not recorded."""
+    missing = []
     for name, value in setup.items():
-        old = recorded.get(name)
-        if old is not None and old != value:
+        old = user_attrs.get(_SETUP + name)
+        if old is None:
+            missing.append(name)
+        elif old != value:
             if name == "param_distributions":
                 old, value = _space_difference(old, value)
             raise ValueError(
-                f"Study {study.study_name!r} in storage was searched with "
-                f"{name}={old!r}, not {value!r}; use another study_name."
+                f"{where} was searched with {name}={old!r}, not {value!r}; use "
+                "another study_name."
             )
+    return missing
 
 
 def check_setup(study, setup):
@@ -187,41 +188,32 @@ def check_setup(study, setup):
     processes starting together with different setups, one refuses (and
     ``check_trials`` refuses the trials of the other).
     """
-    _check_objectives(study)
-    recorded = {name: study.user_attrs.get(_SETUP + name) for name in setup}
-    _refuse_differences(study, recorded, setup)
-    missing = [name for name, value in recorded.items() if value is None]
+    from optuna.study import StudyDirection
+
+    where = f"Study {study.study_name!r} in storage"
+    if len(study.directions) > 1:
+        raise ValueError(
+            f"{where} has {len(study.directions)} objectives; OptunaSearchCV "
+            "maximises one score; use another study_name."
+        )
+    if study.direction != StudyDirection.MAXIMIZE:
+        raise ValueError(
+            f"{where} is set to {study.direction.name}; OptunaSearchCV maximises "
+            "scikit-learn scores."
+        )
+    missing = _refuse_differences(where, study.user_attrs, setup)
     if not missing:
         return
     if any(t.state.is_finished() for t in study.get_trials(deepcopy=False)):
         raise ValueError(
-            f"Study {study.study_name!r} in storage holds trials but no recorded "
-            f"{', '.join(missing)} (it was run by plain Optuna or an older "
-            "skl_nirs): its scores cannot be compared; use another study_name."
+            f"{where} holds trials but no recorded {', '.join(missing)} (it was run "
+            "by plain Optuna or an older skl_nirs): its scores cannot be compared; "
+            "use another study_name."
         )
     for name in missing:
         study.set_user_attr(_SETUP + name, setup[name])
     # another process may have written its own setup meanwhile
-    user_attrs = study.user_attrs
-    _refuse_differences(
-        study, {name: user_attrs.get(_SETUP + name) for name in setup}, setup
-    )
-
-
-def _check_objectives(study):
-    import optuna
-
-    if len(study.directions) > 1:
-        raise ValueError(
-            f"Study {study.study_name!r} in storage has {len(study.directions)} "
-            "objectives; OptunaSearchCV maximises one score; use another "
-            "study_name."
-        )
-    if study.direction != optuna.study.StudyDirection.MAXIMIZE:
-        raise ValueError(
-            f"Study {study.study_name!r} in storage is set to "
-            f"{study.direction.name}; OptunaSearchCV maximises scikit-learn scores."
-        )
+    _refuse_differences(where, study.user_attrs, setup)
 
 
 # -- trials --------------------------------------------------------------------
@@ -235,11 +227,9 @@ def _is_done(trial):
     """
     from optuna.trial import TrialState
 
-    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
-        return True
-    return trial.state == TrialState.FAIL and (
-        _FOLDS in trial.user_attrs or _REUSED in trial.user_attrs
-    )
+    if trial.state == TrialState.FAIL:
+        return _FOLDS in trial.user_attrs or _REUSED in trial.user_attrs
+    return trial.state in (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 def check_trials(study, trials, tag):
@@ -268,18 +258,15 @@ def count_trials(study, trials, process=None):
     """
     from optuna.trial import TrialState
 
-    now, attrs = time.time(), study.user_attrs
+    now, heartbeats = time.time(), study.user_attrs  # (a copy)
+    if process is not None:
+        heartbeats[_ALIVE + process] = now
     done = running = 0
     for trial in trials:
         if trial.state == TrialState.RUNNING:
             owner = trial.user_attrs.get(_RUN, {}).get("process")
-            if owner is not None and owner == process:
-                seen = now
-            else:
-                seen = attrs.get(_ALIVE + str(owner))
-            if seen is None and trial.datetime_start is not None:
-                seen = trial.datetime_start.timestamp()
-            running += seen is not None and now - seen < _STALE_AFTER
+            seen = heartbeats.get(_ALIVE + str(owner), trial.datetime_start.timestamp())
+            running += now - seen < _STALE_AFTER
         else:
             done += _is_done(trial)
     return done, running
@@ -307,10 +294,8 @@ class Heartbeat:
 
     def _run(self):
         while not self._stop.wait(_HEARTBEAT):
-            try:
+            with suppress(Exception):  # (a storage briefly unavailable: try later)
                 self._beat()
-            except Exception:  # (a storage briefly unavailable: try again later)
-                pass
 
     def __enter__(self):
         self._beat()
@@ -328,13 +313,11 @@ def evaluated_trials(study):
     Two processes sharing a study may evaluate the same candidate at the same
     time; the first trial keeps it.
     """
-    trials, seen = [], set()
+    trials = {}
     for trial in study.get_trials(deepcopy=False):
-        key = trial_key(trial.params)
-        if _FOLDS in trial.user_attrs and key not in seen:
-            seen.add(key)
-            trials.append(trial)
-    return trials
+        if _FOLDS in trial.user_attrs:
+            trials.setdefault(trial_key(trial.params), trial)
+    return list(trials.values())
 
 
 def trial_key(optuna_params):
