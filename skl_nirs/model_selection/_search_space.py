@@ -14,15 +14,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from skl_nirs.model_selection._study import choice_label
+from skl_nirs.model_selection._study import _PRIMITIVES, choice_label
 
-_COMPACT = {
-    "int": (Integral, False),
-    "int_log": (Integral, True),
-    "float": (Real, False),
-    "float_log": (Real, True),
-}
-_PRIMITIVES = (type(None), bool, int, float, str)
+_COMPACT = ("int", "int_log", "float", "float_log")
 _SUBSPACE = "subspace"
 # The quantiles Optuna samples for a scipy.stats distribution it has no exact
 # equivalent of: the open interval (0, 1), so that an unbounded distribution
@@ -30,47 +24,51 @@ _SUBSPACE = "subspace"
 _QUANTILES = (1e-12, 1 - 1e-12)
 
 
-def _distribution(key, spec):
+def _distribution(where, spec):
+    """An Optuna distribution for ``spec``, and what maps its values (or None)."""
     from optuna.distributions import (
         BaseDistribution,
         FloatDistribution,
         IntDistribution,
     )
 
-    where = f"param_distributions[{key!r}]"
-    if isinstance(spec, BaseDistribution):
-        if isinstance(spec, IntDistribution | FloatDistribution):
-            _check_bounds(where, spec.low, spec.high, spec.step)
-        return spec, None
     if isinstance(spec, np.ndarray):
         spec = spec.tolist()
     if isinstance(spec, list):
         return _categorical(where, spec)
     if hasattr(spec, "rvs"):
         return _scipy_distribution(where, spec)
-    if not (isinstance(spec, tuple) and spec and spec[0] in _COMPACT):
+    if isinstance(spec, tuple) and spec and spec[0] in _COMPACT:
+        return _compact(where, spec), None
+    if not isinstance(spec, BaseDistribution):
         raise ValueError(
             f"{where} must be an Optuna distribution, a frozen scipy.stats "
             "distribution, a list (or array) of choices or a tuple "
             f"('int' | 'int_log' | 'float' | 'float_log', low, high[, step]); "
             f"got {spec!r}."
         )
-    kind, bounds = spec[0], spec[1:]
-    number, log = _COMPACT[kind]
+    if isinstance(spec, IntDistribution | FloatDistribution):
+        _check_bounds(where, spec.low, spec.high, spec.step)
+    return spec, None
+
+
+def _compact(where, spec):
+    """The Optuna distribution of a tuple such as ``("float_log", 1e-3, 1e2)``."""
+    from optuna.distributions import FloatDistribution, IntDistribution
+
+    kind, *bounds = spec
+    number = Integral if kind.startswith("int") else Real
+    log = kind.endswith("_log")
     if len(bounds) not in (2, 3) or (log and len(bounds) == 3):
-        raise ValueError(
-            f"{where}: {kind!r} takes (low, high)"
-            + ("" if log else " or (low, high, step)")
-            + f"; got {spec!r}."
-        )
+        takes = "(low, high)" if log else "(low, high) or (low, high, step)"
+        raise ValueError(f"{where}: {kind!r} takes {takes}; got {spec!r}.")
     if not all(isinstance(b, number) and not isinstance(b, bool) for b in bounds):
         raise TypeError(f"{where}: the bounds of {kind!r} must be {number.__name__}s.")
+    _check_bounds(where, *bounds)
     low, high, *step = bounds
-    _check_bounds(where, low, high, step[0] if step else None)
     distribution = IntDistribution if number is Integral else FloatDistribution
-    kwargs = {"log": log} | ({"step": step[0]} if step else {})
     try:
-        return distribution(low, high, **kwargs), None
+        return distribution(low, high, log=log, **({"step": step[0]} if step else {}))
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
 
@@ -86,8 +84,7 @@ class _InverseCDF(NamedTuple):
 
     def __getitem__(self, quantile):
         value = self.frozen.ppf(quantile)
-        discrete = isinstance(self.frozen.dist, stats.rv_discrete)
-        return int(value) if discrete else float(value)
+        return int(value) if _is_discrete(self.frozen) else float(value)
 
     def describe(self):
         """Its name and parameters by name: the same everywhere, however given."""
@@ -95,20 +92,19 @@ class _InverseCDF(NamedTuple):
         return f"scipy.stats.{self.frozen.dist.name}({inner}), by its inverse CDF"
 
 
+def _is_discrete(frozen):
+    return isinstance(frozen.dist, stats.rv_discrete)
+
+
 def _parameters(frozen):
-    """The parameters of a frozen distribution by name, ``loc`` and ``scale`` too."""
+    """The parameters of a frozen distribution by name, ``loc`` and ``scale`` too.
+
+    As floats, so that ``norm(1, 2)`` is ``norm(1.0, 2.0)``.
+    """
     names = frozen.dist.shapes.split(", ") if frozen.dist.shapes else []
-    names += ["loc"] if isinstance(frozen.dist, stats.rv_discrete) else ["loc", "scale"]
-    values = dict(zip(names, frozen.args)) | frozen.kwds
-    defaults = {"loc": 0, "scale": 1}
-    return {name: _plain(values.get(name, defaults.get(name))) for name in names}
-
-
-def _plain(value):
-    """A number as a float (``norm(1, 2)`` is ``norm(1.0, 2.0)``), else itself."""
-    if isinstance(value, Real) and not isinstance(value, bool):
-        return float(value)
-    return value
+    names += ["loc"] if _is_discrete(frozen) else ["loc", "scale"]
+    values = {"loc": 0, "scale": 1} | dict(zip(names, frozen.args)) | frozen.kwds
+    return {name: float(values[name]) for name in names}
 
 
 def _scipy_distribution(where, frozen):
@@ -120,19 +116,19 @@ def _scipy_distribution(where, frozen):
     """
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    dist = getattr(frozen, "dist", None)
     if isinstance(frozen, stats.rv_continuous | stats.rv_discrete):
         raise TypeError(
             f"{where} is scipy.stats.{frozen.name} without its parameters; "
             f"freeze it, e.g. scipy.stats.{frozen.name}(...)."
         )
-    if not (isinstance(dist, stats.rv_continuous | stats.rv_discrete)):
+    dist = getattr(frozen, "dist", None)
+    if not isinstance(dist, stats.rv_continuous | stats.rv_discrete):
         raise TypeError(
             f"{where} has an rvs method but is not a frozen scipy.stats "
             "distribution (univariate, such as scipy.stats.loguniform(1e-3, 1e2)); "
             f"got {frozen!r}."
         )
-    low, high = (float(bound) for bound in frozen.support())
+    low, high = map(float, frozen.support())
     if math.isnan(low) or math.isnan(high):
         raise ValueError(
             f"{where}: scipy.stats.{dist.name} has invalid parameters "
@@ -147,9 +143,9 @@ def _scipy_distribution(where, frozen):
     return FloatDistribution(*_QUANTILES), _InverseCDF(frozen)
 
 
-def _check_bounds(where, low, high, step):
+def _check_bounds(where, low, high, step=None):
     """Refuse bounds Optuna would only trip over at the first trial."""
-    for name, bound in (("low", low), ("high", high), ("step", step)):
+    for name, bound in {"low": low, "high": high, "step": step}.items():
         if bound is not None and not math.isfinite(bound):
             raise ValueError(f"{where}: {name}={bound!r} is not a finite number.")
     if low > high:
@@ -170,9 +166,8 @@ def _categorical(where, choices):
 
     if not choices:
         raise ValueError(f"{where} is an empty list of choices.")
-    if all(isinstance(c, _PRIMITIVES) for c in choices) and len(set(choices)) == len(
-        choices
-    ):
+    primitive = all(isinstance(choice, _PRIMITIVES) for choice in choices)
+    if primitive and len(set(choices)) == len(choices):
         return CategoricalDistribution(choices), None
     labelled = {}
     for choice in choices:
@@ -184,22 +179,16 @@ def _categorical(where, choices):
 
 
 def _suggest(trial, name, distribution):
-    from optuna.distributions import FloatDistribution, IntDistribution
+    from optuna.distributions import CategoricalDistribution, IntDistribution
 
-    if isinstance(distribution, IntDistribution | FloatDistribution):
-        suggest = (
-            trial.suggest_int
-            if isinstance(distribution, IntDistribution)
-            else trial.suggest_float
-        )
-        return suggest(
-            name,
-            distribution.low,
-            distribution.high,
-            step=distribution.step,
-            log=distribution.log,
-        )
-    return trial.suggest_categorical(name, distribution.choices)
+    if isinstance(distribution, CategoricalDistribution):
+        return trial.suggest_categorical(name, distribution.choices)
+    if isinstance(distribution, IntDistribution):
+        suggest = trial.suggest_int
+    else:
+        suggest = trial.suggest_float
+    low, high = distribution.low, distribution.high
+    return suggest(name, low, high, step=distribution.step, log=distribution.log)
 
 
 class SearchSpace:
@@ -220,22 +209,25 @@ class SearchSpace:
                 "param_distributions must be a dict or a non-empty list of dicts, "
                 f"got {param_distributions!r}."
             )
-        self.subspaces = []
         for space in spaces:
             if not isinstance(space, dict) or not space:
                 raise TypeError(
                     "param_distributions must be a dict or a list of non-empty "
                     f"dicts; got {space!r} in the list."
                 )
-            for key in space:
-                if not isinstance(key, str):
-                    raise TypeError(
-                        f"param_distributions keys must be parameter names, got "
-                        f"{key!r}."
-                    )
-            self.subspaces.append(
-                {key: _distribution(key, s) for key, s in space.items()}
-            )
+            keys = [key for key in space if not isinstance(key, str)]
+            if keys:
+                raise TypeError(
+                    f"param_distributions keys must be parameter names, got "
+                    f"{keys[0]!r}."
+                )
+        self.subspaces = [
+            {
+                key: _distribution(f"param_distributions[{key!r}]", spec)
+                for key, spec in space.items()
+            }
+            for space in spaces
+        ]
 
     def describe(self):
         """The space as recorded on a study: JSON, one object per sub-space.
@@ -246,18 +238,16 @@ class SearchSpace:
         """
         from optuna.distributions import distribution_to_json
 
-        return json.dumps(
-            [
-                {
-                    key: decode.describe()
-                    if isinstance(decode, _InverseCDF)
-                    else distribution_to_json(d)
-                    for key, (d, decode) in space.items()
-                }
-                for space in self.subspaces
-            ],
-            sort_keys=True,
-        )
+        def recorded(distribution, decode):
+            if isinstance(decode, _InverseCDF):
+                return decode.describe()
+            return distribution_to_json(distribution)
+
+        spaces = [
+            {key: recorded(*parameter) for key, parameter in space.items()}
+            for space in self.subspaces
+        ]
+        return json.dumps(spaces, sort_keys=True)
 
     def _optuna_name(self, index, key):
         return key if len(self.subspaces) == 1 else f"{index}:{key}"
