@@ -5,10 +5,15 @@ from joblib import parallel_config
 
 @pytest.fixture
 def pool_start_pinned(monkeypatch):
-    """Pin what a pool costs to start (measured by the process, with the load)."""
+    """Pin what a pool costs to start (measured by the process, with the load).
+
+    The costs of the work measured by earlier tests are forgotten, too: the
+    first tasks are measured in the caller again.
+    """
     from skl_nirs.utils import _parallel
 
     monkeypatch.setitem(_parallel._pool_start, "seconds", 0.5)
+    monkeypatch.setattr(_parallel, "_known_rates", {})
 
 
 @pytest.fixture

@@ -48,6 +48,7 @@ from skl_nirs.utils._parallel import (
     _nbytes,
     capped_n_jobs,
     format_plan,
+    work_key,
 )
 from skl_nirs.utils._versioning import VersionedPickleMixin
 from skl_nirs.utils._wavelengths import (
@@ -593,10 +594,12 @@ class ParallelBranches(
         runner = BudgetedParallel(
             self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
+        keys = {n: work_key(fit_branch_task, e, X.shape[1:]) for n, e in estimators}
         results = runner.map(
             fit_branch_task,
             [(X, task, self.on_error) for task in tasks],
             names=[task.name for task in tasks],
+            keys=[keys[task.name] for task in tasks],  # costs known from earlier fits
             sizes=[len(X) if t.train is None else len(t.train) for t in tasks],
             lost=BranchResult if self.on_error == "warn" else None,  # of its error
         )

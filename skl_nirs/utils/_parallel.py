@@ -36,8 +36,10 @@ from multiprocessing import current_process
 from numbers import Integral
 from typing import NamedTuple
 
+import joblib
 from joblib import effective_n_jobs
 from sklearn import config_context, get_config
+from sklearn.base import clone
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import OpenBLASController, ThreadpoolController
 
@@ -197,6 +199,19 @@ def _caller_share(plan):
     return None if plan["budget_owner"] == "outermost call" else plan["budget"]
 
 
+def work_key(*parts):
+    """A key of the work ``parts`` describe, or None when they cannot be hashed.
+
+    The ``joblib.hash`` of the parts, estimators by their parameters (their
+    clones: a fitted state would be slow to hash and says nothing of the cost).
+    None for parts that cannot be pickled (a lambda in an estimator, say).
+    """
+    try:
+        return joblib.hash(clone(list(parts), safe=False))
+    except Exception:
+        return None
+
+
 def _nbytes(X):
     """Size of X in bytes, estimated from its shape for non-arrays."""
     if hasattr(X, "nbytes"):
@@ -227,8 +242,8 @@ _TRANSFER_BYTES_PER_SECOND = 1e9
 _MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
 
 _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
-# Seconds per unit of size of the work measured by earlier calls, by group
-# (``map(remember=True)``); the latest ones.
+# Seconds per unit of size of the work measured by earlier calls, by key
+# (``map(keys=...)``); the latest ones.
 _known_rates = {}
 _KNOWN_RATES_KEPT = 1000
 # Results as they come. One task per dispatch, as _Tasks orders them (joblib's
@@ -601,17 +616,7 @@ class BudgetedParallel:
         if parallel is not None:
             parallel.__exit__(None, None, None)
 
-    def map(
-        self,
-        func,
-        arg_tuples,
-        *,
-        names=None,
-        groups=None,
-        sizes=None,
-        lost=None,
-        remember=False,
-    ):
+    def map(self, func, arg_tuples, *, names=None, keys=None, sizes=None, lost=None):
         """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
 
         Parameters
@@ -622,23 +627,23 @@ class BudgetedParallel:
             The arguments of each task.
         names : list of str, default=None
             One per task: named in the error when a worker process dies.
-        groups : list, default=None
-            One per task: tasks of a group cost alike per unit of size (e.g. the
-            folds and refit of one branch). Defaults to ``names``.
+        keys : list, default=None
+            One per task: what identifies its work, and so its cost per unit of
+            size, across calls in this process (see :func:`work_key`; e.g. the
+            folds and refit of one branch). The costs measured for a key decide
+            the later calls at once. None (for all, or for a task): measured
+            anew, tasks of a name costing alike.
         sizes : list of float, default=None
             One per task: its size (e.g. training rows). Defaults to 1.
         lost : callable, default=None
             ``lost(error)`` gives the result of a task that killed its worker;
             by default the error is raised.
-        remember : bool, default=False
-            Whether ``groups`` name the work itself (e.g. a hash of an estimator
-            and the data's shape): their measured costs are then kept for the
-            maps of later calls in this process, which decide at once.
         """
         n = len(arg_tuples)
         names = list(names) if names is not None else [f"task {i}" for i in range(n)]
-        groups = list(groups) if groups is not None else names
-        known = {g: _known_rates[g] for g in groups if remember and g in _known_rates}
+        keys = list(keys) if keys is not None else [None] * n
+        groups = [(key, name) if key is None else key for key, name in zip(keys, names)]
+        known = {key: _known_rates[key] for key in keys if key in _known_rates}
         sizes = list(sizes) if sizes is not None else [1.0] * n
         tasks = _Tasks(groups, sizes, self._rate, known)
         dispatch = _Dispatch(self, func, list(arg_tuples), names, tasks, lost)
@@ -649,12 +654,12 @@ class BudgetedParallel:
             raise
         self._rate = tasks.mean_rate()
         self._mapped += n
-        if remember:
-            for group, rate in tasks.rates().items():
-                _known_rates.pop(group, None)  # (kept in the order of use)
-                _known_rates[group] = rate
-            while len(_known_rates) > _KNOWN_RATES_KEPT:
-                _known_rates.pop(next(iter(_known_rates)), None)  # the oldest
+        rates = tasks.rates()
+        for key in set(keys) & set(rates):
+            _known_rates.pop(key, None)  # (kept in the order of use)
+            _known_rates[key] = rates[key]
+        while len(_known_rates) > _KNOWN_RATES_KEPT:
+            _known_rates.pop(next(iter(_known_rates)), None)  # the oldest
         self.plan["sequential"] = self.plan["tasks_in_workers"] == 0
         self.plan["sequential_reason"] = (
             self.plan["reason"] if self.plan["sequential"] else None

@@ -231,12 +231,19 @@ def test_results_do_not_depend_on_where_the_work_ran(spectra, pool_start_pinned)
         ("slow", RecordingRegressor(sleep=0.4)),
         ("pca", PCA(n_components=2)),
     ]
-    reference = ParallelBranches(branches, final_estimator=Ridge(), cv=3, n_jobs=1)
-    reference = reference.fit(X, y).predict(X)
+    # first (the costs are measured, not known from the reference's fit)
     stack = ParallelBranches(branches, final_estimator=Ridge(), cv=3, n_jobs=2)
     plan = stack.fit(X, y).parallel_plan_
     assert plan["tasks_in_caller"] >= 1 and plan["tasks_in_workers"] >= 1
-    assert_array_equal(stack.predict(X), reference)
+    reference = ParallelBranches(branches, final_estimator=Ridge(), cv=3, n_jobs=1)
+    assert_array_equal(stack.predict(X), reference.fit(X, y).predict(X))
+    # fitted again, the costs are known: all the work goes to workers at once
+    plan = stack.fit(X, y).parallel_plan_
+    assert (
+        plan["tasks_in_caller"] == 0
+        and plan["tasks_in_workers"] == plan["n_tasks"] == 9
+    )
+    assert_array_equal(stack.predict(X), reference.predict(X))
 
 
 @pytest.mark.parametrize("backend", ["loky", "threading"])

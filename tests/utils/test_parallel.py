@@ -413,19 +413,20 @@ def test_a_map_alone_does_not_start_a_cold_pool_for_a_cheap_batch(monkeypatch):
 
 
 def test_costs_remembered_from_an_earlier_call_decide_at_once(pool_start_pinned):
-    def run(group, remember):
+    def run(key):
         runner = BudgetedParallel(2, n_tasks=4)
-        runner.map(time.sleep, [(0.5,)] * 4, groups=[group] * 4, remember=remember)
+        runner.map(time.sleep, [(0.5,)] * 4, names=["sleep"] * 4, keys=[key] * 4)
         return runner.plan
 
-    work = f"sleep(0.5) {time.time()}"  # a key no earlier call has measured
-    first = run(work, remember=True)  # measured in the caller, then a pool
+    key = _parallel.work_key(time.sleep, 0.5, time.time())  # new to this process
+    first = run(key)  # measured in the caller, then a pool
     assert first["tasks_in_caller"] >= 1 and first["tasks_in_workers"] >= 1
-    again = run(work, remember=True)
+    again = run(key)
     assert again["tasks_in_caller"] == 0 and again["tasks_in_workers"] == 4
     assert again["reason"].startswith("costly work")
-    # without remember, costs are measured again
-    assert run(f"sleep(0.5) {time.time()}", remember=False)["tasks_in_caller"] >= 1
+    # without a key, costs are measured anew
+    assert run(None)["tasks_in_caller"] >= 1
+    assert _parallel.work_key(lambda: 0) is None  # (cannot be pickled)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice")
