@@ -15,11 +15,11 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array
 
-from skl_nirs.utils._compat import _check_method_params
+from skl_nirs.utils._compat import _check_method_params, _safe_indexing
 from skl_nirs.utils._parallel import capped_n_jobs
 
 
