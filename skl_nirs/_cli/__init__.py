@@ -4,11 +4,7 @@ import os
 import sys
 import traceback
 
-from ._console import PROG, Console, one_line
-
-
-class CommandError(Exception):
-    """A problem the user can fix (a file, an option value): exit status 1."""
+from ._console import CommandError, Console, one_line, say
 
 
 def main(argv=None):
@@ -36,23 +32,23 @@ def main(argv=None):
     console = Console(quiet=args.quiet, verbose=args.verbose)
     try:
         with console.warnings(), terminate_on_sigterm():
-            status = getattr(_commands, f"run_{args.command}")(args, console)
+            getattr(_commands, f"run_{args.command}")(args, console)
         sys.stdout.flush()
-        return status
+        return 0
     except BrokenPipeError:
         # the reader went away (| head): as the Python docs recommend, send what
         # is left to devnull, so that the flush at exit does not fail again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        say("interrupted")
         return 130
     except SystemExit as exc:  # SIGTERM: the workers were shut down
-        print(f"{PROG}: terminated", file=sys.stderr)
+        say("terminated")
         return exc.code
     except Exception as exc:
         if args.verbose:
             traceback.print_exc()
         name = "" if isinstance(exc, CommandError) else f"{type(exc).__name__}: "
-        print(f"{PROG}: error: {name}{one_line(exc)}", file=sys.stderr)
+        say(f"error: {name}{one_line(exc)}")
         return 1

@@ -8,36 +8,22 @@ from pathlib import Path
 
 import numpy as np
 
-from skl_nirs.datasets import load_spectra_csv
+from skl_nirs.datasets import load_spectra_csv, make_nirs_regression
+from skl_nirs.feature_selection import RangeCut
 
-from . import CommandError
+from ._console import CommandError
 from ._files import check_outputs, load_model, write_atomically
-
-
-def _window_mask(wavelengths, windows):
-    """Columns inside any ``--range`` window (RangeCut checks the bounds)."""
-    from skl_nirs.feature_selection import RangeCut
-
-    mask = np.zeros(len(wavelengths), dtype=bool)
-    for start, stop in windows:
-        cut = RangeCut(start, stop, by="wavelength", wavelengths=wavelengths)
-        try:
-            mask |= cut.fit(wavelengths[np.newaxis]).get_support()
-        except ValueError as exc:
-            raise CommandError(f"--range {start}:{stop}: {exc}") from exc
-    return mask
 
 
 def _select_wavelengths(X, wavelengths, needed, path):
     """The columns of ``X`` at the ``needed`` wavelengths, matched by value."""
     column = {w: i for i, w in enumerate(wavelengths.tolist())}
-    missing = [f"{w:g}" for w in needed.tolist() if w not in column]
-    if missing:
-        raise CommandError(
-            f"{path}: {len(missing)} wavelength(s) the model needs are missing: "
-            f"{', '.join(missing[:5])}."
-        )
-    return X[:, [column[w] for w in needed.tolist()]]
+    needed = np.asarray(needed, dtype=np.float64).tolist()  # (names: "1100.0")
+    absent = [f"{w:g}" for w in needed if w not in column]
+    if absent:
+        shown = ", ".join(absent[:5])
+        raise CommandError(f"{path}: missing {len(absent)} model wavelengths: {shown}.")
+    return X[:, [column[w] for w in needed]]
 
 
 def _is_number(value):
@@ -62,22 +48,23 @@ def _task(args, y):
     return "classification"
 
 
-def _fit(args, console, X, y, wavelengths, task, *, test=None, title):
-    """Compare, estimate, save; then print (a closed stdout loses nothing)."""
+def _fit(args, console, X, y, wavelengths, task, test, title):
+    """Compare, estimate, save; then print (a closed stdout loses nothing).
+
+    ``test`` is None or ``(X, y, name)``.
+    """
     import skops.io
 
     from ._report import print_report, report_figure
-    from ._workflow import compare_and_fit, score
+    from ._workflow import METRICS, compare_and_fit
 
     summary, bundle, predictions = compare_and_fit(X, y, task, args, console)
     bundle["wavelengths"] = wavelengths
     if test is not None:
-        summary["test_score"] = score(task, test[1], bundle["model"].predict(test[0]))
+        summary["test_score"] = METRICS[task](test[1], bundle["model"].predict(test[0]))
     write_atomically(args.out, lambda file: skops.io.dump(bundle, file))
     if args.report is not None:
-        figure = report_figure(
-            summary, bundle["model"], X, y, predictions, wavelengths, args.unit, title
-        )
+        figure = report_figure(summary, bundle, X, y, predictions, args.unit, title)
         write_atomically(args.report, lambda file: figure.savefig(file, format="png"))
     if args.summary is not None:
         text = json.dumps(summary, indent=2) + "\n"
@@ -85,56 +72,48 @@ def _fit(args, console, X, y, wavelengths, task, *, test=None, title):
     print_report(summary, test_name=None if test is None else test[2])
     saved = [args.out, args.report, args.summary]
     print("Saved " + ", ".join(str(path) for path in saved if path is not None))
-    return 0
 
 
 def run_fit(args, console):
-    check_outputs(
-        {"--out": args.out, "--report": args.report, "--summary": args.summary},
-        [args.spectra, args.test],
-    )
-    X, y, wavelengths = load_spectra_csv(
-        args.spectra, target=args.target, delimiter=args.delimiter
-    )
-    if args.range:
-        mask = _window_mask(wavelengths, args.range)
+    outputs = {"--out": args.out, "--report": args.report, "--summary": args.summary}
+    check_outputs(outputs, [args.spectra, args.test])
+    options = dict(target=args.target, delimiter=args.delimiter)
+    X, y, wavelengths = load_spectra_csv(args.spectra, **options)
+    if args.range:  # the columns inside any window (RangeCut checks the bounds)
+        mask = np.zeros(len(wavelengths), dtype=bool)
+        for start, stop in args.range:
+            cut = RangeCut(start, stop, by="wavelength", wavelengths=wavelengths)
+            try:
+                mask |= cut.fit(wavelengths[np.newaxis]).get_support()
+            except ValueError as exc:
+                raise CommandError(f"--range {start}:{stop}: {exc}") from exc
         X, wavelengths = X[:, mask], wavelengths[mask]
     task = _task(args, y)
-    console.note(
-        f"{args.spectra}: {len(y)} spectra x {len(wavelengths)} wavelengths, "
-        f"{task} of {args.target!r}"
-    )
+    shape = f"{len(y)} spectra x {len(wavelengths)} wavelengths"
+    console.note(f"{args.spectra}: {shape}, {task} of {args.target!r}")
     test = None
     if args.test is not None:
-        Xt, yt, wt = load_spectra_csv(
-            args.test, target=args.target, delimiter=args.delimiter
-        )
+        Xt, yt, wt = load_spectra_csv(args.test, **options)
         test = (_select_wavelengths(Xt, wt, wavelengths, args.test), yt, args.test)
     title = f"skl-nirs fit: {Path(args.spectra).name}, target {args.target!r}"
-    return _fit(args, console, X, y, wavelengths, task, test=test, title=title)
+    _fit(args, console, X, y, wavelengths, task, test, title)
 
 
 def run_demo(args, console):
     """``fit`` on synthetic spectra, with 100 more as the test set."""
-    from skl_nirs.datasets import make_nirs_regression
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    args.out = out / "skl_nirs_demo_model.skops"
-    args.report = out / "skl_nirs_demo_report.png"
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    args.report = Path(args.out, "skl_nirs_demo_report.png")
+    args.out = Path(args.out, "skl_nirs_demo_model.skops")
     args.unit = "nm"
     check_outputs({"--out": args.out, "--summary": args.summary}, [])
     X, y, wavelengths = make_nirs_regression(
         n_samples=args.n_samples + 100, random_state=args.random_state
     )
-    console.note(
-        f"synthetic NIR spectra: {args.n_samples} to fit, 100 to test, "
-        f"{X.shape[1]} wavelengths, target: analyte content (%)"
-    )
+    shape = f"{args.n_samples} to fit, 100 to test, {X.shape[1]} wavelengths"
+    console.note(f"synthetic NIR spectra: {shape}, target: analyte content (%)")
     test = (X[-100:], y[-100:], "100 synthetic test spectra")
     title = "skl-nirs demo: synthetic NIR spectra"
-    X, y = X[:-100], y[:-100]
-    return _fit(args, console, X, y, wavelengths, "regression", test=test, title=title)
+    _fit(args, console, X[:-100], y[:-100], wavelengths, "regression", test, title)
 
 
 def run_predict(args, console):
@@ -144,9 +123,8 @@ def run_predict(args, console):
     X, _, wavelengths, *ids = load_spectra_csv(
         args.spectra, id_column=args.id_column, delimiter=args.delimiter
     )
-    needed = bundle.get("wavelengths")
-    if needed is None and hasattr(model, "feature_names_in_"):
-        needed = np.asarray(model.feature_names_in_, dtype=np.float64)
+    # saved by fit, or the column names of a (trusted) model fitted on a DataFrame
+    needed = bundle.get("wavelengths", getattr(model, "feature_names_in_", None))
     if needed is not None:
         X = _select_wavelengths(X, wavelengths, needed, args.spectra)
     columns = {args.id_column: ids[0]} if ids else {}
@@ -161,18 +139,15 @@ def run_predict(args, console):
         outside = bundle["domain"].predict(model[:-1].transform(X)) == -1
         columns["outside_domain"] = outside.astype(int)
         if outside.any():
+            why = "flat, or Hotelling T² / Q residual beyond the 99% limit"
             console.note(
                 f"{outside.sum()} of {len(X)} spectra are outside the calibration "
-                "(flat, or Hotelling T² / Q residual beyond the 99% limit): "
-                "column outside_domain is 1"
+                f"({why}): column outside_domain is 1"
             )
     text = io.StringIO(newline="")
-    writer = csv.writer(text)
-    writer.writerow(columns)
-    writer.writerows(zip(*columns.values()))
+    csv.writer(text).writerows([list(columns), *zip(*columns.values())])
     if args.out == "-":
         sys.stdout.write(text.getvalue())
     else:
         write_atomically(args.out, lambda file: file.write(text.getvalue().encode()))
         console.note(f"wrote {len(X)} predictions to {args.out}")
-    return 0

@@ -1,4 +1,4 @@
-"""Messages on stderr: status lines, each distinct warning once, a progress bar."""
+"""Messages on stderr: status lines, each distinct warning once."""
 
 import sys
 import warnings
@@ -8,27 +8,35 @@ from contextlib import contextmanager
 PROG = "skl-nirs"
 
 
+class CommandError(Exception):
+    """A problem the user can fix (a file, an option value): exit status 1."""
+
+
 def one_line(text):
     return " ".join(str(text).split())
+
+
+def say(message):
+    """``skl-nirs: message`` on stderr."""
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
 class Console:
     """Status lines and warnings on stderr, for one run of the command."""
 
     def __init__(self, *, quiet=False, verbose=False):
-        self.quiet = quiet
-        self.verbose = verbose
+        self.quiet, self.verbose = quiet, verbose
         self.counts = Counter()
 
     def note(self, message):
         if not self.quiet:
-            print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+            say(message)
 
     def _show(self, message, category, *args, **kwargs):
         key = f"{category.__name__}: {one_line(message)}"
         self.counts[key] += 1
         if self.counts[key] == 1:
-            print(f"{PROG}: warning: {key}", file=sys.stderr)
+            say(f"warning: {key}")
 
     @contextmanager
     def warnings(self):
@@ -42,28 +50,7 @@ class Console:
             finally:
                 for key, count in self.counts.items():
                     if count > 1:
-                        print(
-                            f"{PROG}: warning ({key[:60]}...) repeated {count} "
-                            "times; --verbose shows them all",
-                            file=sys.stderr,
+                        say(
+                            f"warning ({key[:60]}...) repeated {count} times; "
+                            "--verbose shows them all"
                         )
-
-
-class Progress:
-    """An Optuna callback advancing a tqdm bar on stderr (none off a terminal).
-
-    Copies of it (``clone`` of a search deep-copies its callbacks) advance the
-    same bar, so that one bar counts the trials of every search of a nested
-    cross-validation.
-    """
-
-    def __init__(self, description, total):
-        from tqdm import tqdm
-
-        self.bar = tqdm(desc=f"{PROG}: {description}", total=total, disable=None)
-
-    def __deepcopy__(self, memo):
-        return self
-
-    def __call__(self, study, trial):
-        self.bar.update()

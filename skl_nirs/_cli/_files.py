@@ -5,7 +5,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from . import CommandError
+from ._console import CommandError
 
 # The packages whose types a model file may hold without --trust.
 TRUSTED_MODULES = ("sklearn.", "skl_nirs.", "numpy.", "scipy.")
@@ -25,10 +25,8 @@ def check_outputs(outputs, inputs):
             raise CommandError(f"{option} {path}: is one of the input files.")
         inputs.add(path.resolve())  # (an output given twice is refused too)
         if path.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            raise CommandError(
-                f"{option} {path}: cannot write there (a folder, or in a missing "
-                "or read-only folder)."
-            )
+            why = "a folder, or in a missing or read-only folder"
+            raise CommandError(f"{option} {path}: cannot write there ({why}).")
 
 
 def write_atomically(path, write):
@@ -60,10 +58,18 @@ def load_model(path, *, trust=False):
     import joblib
     import skops.io
 
-    if not Path(path).is_file():
-        raise CommandError(f"{path}: no such model file.")
-    if zipfile.is_zipfile(path):
+    try:
         unknown = skops.io.get_untrusted_types(file=path)
+    except zipfile.BadZipFile:  # not a skops file: a pickle, or no model at all
+        if not trust:
+            raise CommandError(
+                f"{path}: not a skops model file. If it is a pickle or joblib file "
+                "you trust, pass --trust: loading it runs code from the file."
+            ) from None
+        message = f"{path}: loading a pickle runs code from the file (--trust)."
+        warnings.warn(message, UserWarning, stacklevel=2)
+        bundle = joblib.load(path)
+    else:
         refused = [name for name in unknown if not name.startswith(TRUSTED_MODULES)]
         if refused and not trust:
             raise CommandError(
@@ -71,13 +77,4 @@ def load_model(path, *, trust=False):
                 f"SciPy: {', '.join(refused)}; pass --trust if you trust the file."
             )
         bundle = skops.io.load(path, trusted=unknown)
-    elif trust:
-        message = f"{path}: loading a pickle runs code from the file (--trust)."
-        warnings.warn(message, UserWarning, stacklevel=2)
-        bundle = joblib.load(path)
-    else:
-        raise CommandError(
-            f"{path}: not a skops model file. If it is a pickle or joblib file "
-            "you trust, pass --trust: loading it runs code from the file."
-        )
     return bundle if isinstance(bundle, dict) else {"model": bundle}

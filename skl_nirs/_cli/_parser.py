@@ -12,20 +12,23 @@ def _integer(low):
     return parse
 
 
-def _window(value):
-    """``START:STOP`` in wavelength units, either side may be empty."""
-    try:
-        start, stop = (float(part) if part else None for part in value.split(":"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not START:STOP: {value!r}") from None
-    return start, stop
+def window(value):
+    """``START:STOP`` in wavelength units, either side may be empty.
+
+    (argparse reports a ValueError as "invalid window value".)
+    """
+    start, stop = value.split(":")
+    return tuple(float(part) if part else None for part in (start, stop))
 
 
+_DESCRIPTION = """Compare, estimate and apply near-infrared spectroscopy pipelines
+(scatter correction x derivative x model)."""
 _COMMON = [
     ("-q", "--quiet", dict(action="store_true", help="no status lines on stderr")),
     ("-v", "--verbose", dict(action="store_true", help="every warning (default: "
      "each distinct one once, with a count) and the traceback of errors")),
 ]  # fmt: skip
+_CSV = ("--delimiter", dict(default=",", metavar="CHAR", help="default: ,"))
 _MODELLING = [
     ("--n-trials", dict(type=_integer(1), default=6, metavar="N",
      help="settings of each candidate's main parameter (default: %(default)s)")),
@@ -43,8 +46,7 @@ _MODELLING = [
 ]  # fmt: skip
 _COMMANDS = {
     "demo": ("the whole workflow on synthetic spectra", [
-        ("--out", dict(default=".", metavar="DIR",
-         help="folder of the outputs (default: .)")),
+        ("--out", dict(default=".", metavar="DIR", help="output folder (default: .)")),
         ("--n-samples", dict(type=_integer(30), default=200, metavar="N",
          help="synthetic spectra to fit; 100 more are the test set (default: 200)")),
         *_MODELLING, *_COMMON]),
@@ -58,12 +60,11 @@ _COMMANDS = {
          "skops (default: %(default)s)")),
         ("--report", dict(metavar="REPORT.png", help="a report figure (matplotlib)")),
         ("--test", dict(metavar="TEST.csv", help="score the final model on a file")),
-        ("--range", dict(action="append", type=_window, metavar="START:STOP",
+        ("--range", dict(action="append", type=window, metavar="START:STOP",
          help="keep the wavelengths of this window (repeat for several)")),
         ("--unit", dict(choices=["nm", "cm-1", "none"], default="nm",
          help="of the wavelengths, for the report (default: nm)")),
-        ("--delimiter", dict(default=",", metavar="CHAR", help="default: ,")),
-        *_MODELLING, *_COMMON]),
+        _CSV, *_MODELLING, *_COMMON]),
     "predict": ("predict with a saved model", [
         ("model", dict(metavar="MODEL.skops")),
         ("spectra", dict(metavar="SPECTRA.csv", help="may hold more wavelengths "
@@ -75,22 +76,16 @@ _COMMANDS = {
         ("--proba", dict(action="store_true", help="also write class probabilities")),
         ("--trust", dict(action="store_true", help="also load a pickle / joblib "
          "file, or a skops file with other types: loading a pickle runs its code")),
-        ("--delimiter", dict(default=",", metavar="CHAR", help="default: ,")),
-        *_COMMON]),
+        _CSV, *_COMMON]),
 }  # fmt: skip
 
 
 def build_parser():
     from skl_nirs import __version__
 
-    parser = argparse.ArgumentParser(
-        prog="skl-nirs",
-        description="Compare, estimate and apply near-infrared spectroscopy "
-        "pipelines (scatter correction x derivative x model).",
-    )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}"
-    )
+    parser = argparse.ArgumentParser(prog="skl-nirs", description=_DESCRIPTION)
+    version = f"%(prog)s {__version__}"
+    parser.add_argument("--version", action="version", version=version)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (description, options) in _COMMANDS.items():
         command = commands.add_parser(name, help=description, description=description)
