@@ -17,16 +17,13 @@ class _Layout(NamedTuple):
 
     header: list  # the stripped column headers
     n_lines: int  # physical lines up to the header row, blank lines included
-    wavelength_columns: list
-    wavelengths: list
-    target_columns: list
-    id_column: int | None
+    wavelengths: dict  # wavelength -> its column, in file order
+    text_columns: list  # read as strings: the target columns, then the id column
+    n_targets: int
 
     @property
-    def text_columns(self):
-        """Columns read as strings: the targets, then the sample id."""
-        ids = [] if self.id_column is None else [self.id_column]
-        return [*self.target_columns, *ids]
+    def wavelength_columns(self):
+        return list(self.wavelengths.values())
 
 
 def _pandas():
@@ -38,102 +35,104 @@ def _pandas():
     return pandas
 
 
-def _wavelength(header):
-    """The wavelength a column header names, or None if it is not a number."""
+def _number(text):
+    """``float(text)``, or None if it is not a number."""
     try:
-        value = float(header)
+        return float(text)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
+
+
+def _invalid_parameter(name, requirement, value):
+    """The ValueError for a parameter that validate_params cannot check alone."""
+    return ValueError(f"The {name!r} parameter {requirement}. Got {value!r} instead.")
 
 
 def _check_parameters(target, id_column, delimiter):
     """The list of target headers; a ValueError for what validate_params lets by."""
-    targets = [] if target is None else [target] if isinstance(target, str) else target
-    if target is not None and (
-        not targets or not all(isinstance(name, str) for name in targets)
-    ):
-        raise ValueError(
-            "The 'target' parameter must be a str or a non-empty list of str. "
-            f"Got {target!r} instead."
-        )
+    targets = [target] if isinstance(target, str) else [] if target is None else target
+    if target == [] or not all(isinstance(name, str) for name in targets):
+        requirement = "must be a str or a non-empty list of str"
+        raise _invalid_parameter("target", requirement, target)
     if len(set(targets)) != len(targets):
-        raise ValueError(
-            f"The 'target' parameter names a column twice. Got {target!r} instead."
-        )
-    if id_column is not None and id_column in targets:
-        raise ValueError(
-            f"The 'id_column' parameter names a target column. Got {id_column!r} "
-            "instead."
-        )
+        raise _invalid_parameter("target", "names a column twice", target)
+    if id_column in targets:
+        raise _invalid_parameter("id_column", "names a target column", id_column)
     if len(delimiter) != 1:
-        raise ValueError(
-            "The 'delimiter' parameter must be a single character. "
-            f"Got {delimiter!r} instead."
-        )
+        raise _invalid_parameter("delimiter", "must be a single character", delimiter)
     return targets
 
 
-def _read_header(path, delimiter):
-    """The first non-blank row, stripped, and the physical lines it ends."""
+def _rows(path, delimiter):
+    """``(line, row)`` for each non-blank row, ``line`` the 1-based line it ends."""
     with open(path, newline="", encoding="utf-8-sig") as file:
         reader = csv.reader(file, delimiter=delimiter)
-        header = next((row for row in reader if row), None)
-        if header is None:
-            raise ValueError(f"The file {os.fspath(path)!r} is empty.")
-        return [name.strip() for name in header], reader.line_num
+        for row in reader:
+            if row:
+                yield reader.line_num, row
 
 
 def _find_column(header, name, what, path, delimiter):
     """The index of the column ``name`` (a target or the id column)."""
-    if name not in header:
-        hint = ""
-        if len(header) == 1:
-            others = [d for d in ";\t|," if d != delimiter and d in header[0]]
-            if others:
-                hint = (
-                    f" Is the delimiter {others[0]!r}? Pass it as delimiter "
-                    "(--delimiter on the command line)."
-                )
-        raise ValueError(
-            f"{what} {name!r} not found in the header of {os.fspath(path)!r}.{hint}"
-        )
     if header.count(name) > 1:
         raise ValueError(f"{what} {name!r} appears more than once in the header.")
-    return header.index(name)
+    if name in header:
+        return header.index(name)
+    hint = ""
+    others = [d for d in ";\t|," if d != delimiter and d in header[0]]
+    if len(header) == 1 and others:
+        hint = (
+            f" Is the delimiter {others[0]!r}? Pass it as delimiter "
+            "(--delimiter on the command line)."
+        )
+    raise ValueError(
+        f"{what} {name!r} not found in the header of {os.fspath(path)!r}.{hint}"
+    )
 
 
 def _layout(path, targets, id_column, delimiter):
     """Read the header row; find the target, id and wavelength columns."""
-    header, n_lines = _read_header(path, delimiter)
-    target_columns = [
+    n_lines, header = next(_rows(path, delimiter), (0, None))
+    if header is None:
+        raise ValueError(f"The file {os.fspath(path)!r} is empty.")
+    header = [name.strip() for name in header]
+    text_columns = [
         _find_column(header, name, "Target column", path, delimiter) for name in targets
     ]
     if id_column is not None:
-        id_column = _find_column(header, id_column, "Id column", path, delimiter)
-    wavelength_columns, wavelengths, seen = [], [], {}
+        text_columns.append(
+            _find_column(header, id_column, "Id column", path, delimiter)
+        )
+    columns = {}  # wavelength -> its column, in file order
     for column, name in enumerate(header):
-        if column in target_columns or column == id_column:
+        value = _number(name)
+        if column in text_columns or value is None or not math.isfinite(value):
             continue
-        wavelength = _wavelength(name)
-        if wavelength is None:
-            continue
-        if wavelength in seen:
+        if value in columns:
             raise ValueError(
-                f"Columns {seen[wavelength]!r} and {name!r} name the same "
-                f"wavelength {wavelength}."
+                f"Columns {header[columns[value]]!r} and {name!r} name the same "
+                f"wavelength {value}."
             )
-        seen[wavelength] = name
-        wavelength_columns.append(column)
-        wavelengths.append(wavelength)
-    if not wavelength_columns:
+        columns[value] = column
+    if not columns:
         raise ValueError(
             f"No wavelength column in {os.fspath(path)!r}: no column header "
             "is a number."
         )
-    return _Layout(
-        header, n_lines, wavelength_columns, wavelengths, target_columns, id_column
-    )
+    return _Layout(header, n_lines, columns, text_columns, len(targets))
+
+
+def _strip(cells):
+    """An object array of str, stripped of surrounding spaces."""
+    return np.vectorize(str.strip, otypes=[object])(cells)
+
+
+def _targets(cells):
+    """The target cells as float64 if all are numbers, else as str (class labels)."""
+    try:
+        return cells.astype(np.float64)
+    except ValueError:
+        return cells
 
 
 def _read_with_pandas(path, layout, delimiter):
@@ -146,168 +145,86 @@ def _read_with_pandas(path, layout, delimiter):
     knows the line of each cell, gives the same result or names the problem.
     """
     pd = _pandas()
-    text_columns = layout.text_columns
     if pd is None or any("\n" in name or "\r" in name for name in layout.header):
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # (mixed types: left to csv)
-            frame = pd.read_csv(
-                path,
-                sep=delimiter,
-                header=None,
-                skiprows=layout.n_lines,
-                dtype=dict.fromkeys(text_columns, object),
-                skip_blank_lines=False,
-                encoding="utf-8-sig",
-                low_memory=False,
-            )
+        frame = pd.read_csv(
+            path,
+            sep=delimiter,
+            header=None,
+            skiprows=layout.n_lines,
+            dtype=dict.fromkeys(layout.text_columns, object),
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+            low_memory=False,  # (one dtype per column, not per chunk)
+        )
     except Exception:  # the csv reader says what it is, and where
         return None
-    if (
-        frame.shape[0] == 0
-        or frame.shape[1] != len(layout.header)
-        or frame.iloc[:, -1].isna().any()
-    ):
-        return None  # no row, or rows with too many or too few fields
+    if frame.shape[1] != len(layout.header) or frame.iloc[:, -1].isna().any():
+        return None  # rows with too many or too few fields
     spectra = frame.iloc[:, layout.wavelength_columns]
-    if any(dtype.kind not in "iuf" for dtype in spectra.dtypes):
+    text = frame.iloc[:, layout.text_columns].to_numpy(dtype=object)
+    if any(dtype.kind not in "iuf" for dtype in spectra.dtypes) or not all(
+        isinstance(value, str) for value in text.flat
+    ):
         return None
-    X = spectra.to_numpy(dtype=np.float64)
-    if not np.isfinite(X).all():
-        return None
-    text = frame.iloc[:, text_columns].to_numpy(dtype=object)
-    if not all(isinstance(value, str) for value in text.flat):
-        return None
-    text = np.vectorize(str.strip, otypes=[object])(text) if text.size else text
-    return (X, text) if _is_clean(text, len(layout.target_columns)) else None
-
-
-def _is_clean(text, n_targets):
-    """No target or id cell is blank, no numeric target is missing or infinite."""
-    if (text == "").any():
-        return False
-    try:
-        return np.isfinite(text[:, :n_targets].astype(np.float64)).all()
-    except ValueError:  # class labels
-        return True
+    X, text = spectra.to_numpy(dtype=np.float64), _strip(text)
+    clean = np.isfinite(X).all() and (text != "").all()
+    y = _targets(text[:, : layout.n_targets])
+    return (X, text) if clean and (y.dtype == object or np.isfinite(y).all()) else None
 
 
 def _columns_getter(columns):
     """A fast function returning the given fields of a row, as a sequence."""
     if columns == list(range(columns[0], columns[-1] + 1)):
         return itemgetter(slice(columns[0], columns[-1] + 1))
-    if len(columns) == 1:
-        return lambda row: (row[columns[0]],)
-    return itemgetter(*columns)
-
-
-class _Rows(NamedTuple):
-    """The data rows as read by the csv reader, with their line numbers."""
-
-    spectra: list  # per row, the spectrum cells (str)
-    text: list  # per row, the stripped target and id cells
-    lines: list  # per row, the 1-based line of the file where it ends
+    return itemgetter(*columns)  # (several columns: a tuple)
 
 
 def _read_with_csv(path, layout, delimiter):
-    """Every data row, checked field by field; errors name line and column."""
-    header, n_fields = layout.header, len(layout.header)
-    get_spectrum = _columns_getter(layout.wavelength_columns)
-    text_columns = layout.text_columns
-    rows = _Rows([], [], [])
-    with open(path, newline="", encoding="utf-8-sig") as file:
-        reader = csv.reader(file, delimiter=delimiter)
-        next(row for row in reader if row)  # the header
-        for row in reader:
-            if not row:
-                continue
-            if len(row) != n_fields:
-                raise ValueError(
-                    f"Line {reader.line_num}: expected {n_fields} fields as in "
-                    f"the header, got {len(row)}."
-                )
-            text = [row[column].strip() for column in text_columns]
-            for value, column in zip(text, text_columns, strict=True):
-                if not value:
-                    what = "sample id" if column == layout.id_column else "target"
-                    raise ValueError(
-                        f"Line {reader.line_num}, column {header[column]!r}: "
-                        f"empty {what} value."
-                    )
-            rows.spectra.append(get_spectrum(row))
-            rows.text.append(text)
-            rows.lines.append(reader.line_num)
-    if not rows.spectra:
-        raise ValueError(f"The file {os.fspath(path)!r} has no data row.")
-    return rows
+    """``(spectra, text)`` read by csv, cell by cell; errors name line and column.
 
-
-def _to_float(rows, line_numbers, names):
-    """Convert rows of strings to a float64 array, naming the first bad cell."""
-    try:
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(names))
-    except ValueError:
-        pass
-    converted = []
-    for row, line in zip(rows, line_numbers, strict=True):
-        try:
-            converted.append([float(value) for value in row])
-        except ValueError:
-            for value, name in zip(row, names, strict=True):
-                try:
-                    float(value)
-                except ValueError:
-                    problem = (
-                        "empty value"
-                        if not value.strip()
-                        else f"{value!r} is not a number"
-                    )
-                    raise ValueError(
-                        f"Line {line}, column {name!r}: {problem}."
-                    ) from None
-    return np.asarray(converted, dtype=np.float64)
-
-
-def _check_finite(values, cells, lines, names, what):
-    """Raise for an infinite value; describe the missing ones (nan), if any.
-
-    ``values`` are the numbers read from the strings ``cells`` (a list of
-    rows); the error and the description name line and column.
+    Warns about missing values (nan).
     """
-    finite = np.isfinite(values)
-    if finite.all():
-        return None
-    infinite = np.argwhere(np.isinf(values))
-    if infinite.size:
-        row, column = infinite[0]
-        raise ValueError(
-            f"Line {lines[row]}, column {names[column]!r}: "
-            f"{cells[row][column].strip()!r} is not a finite number."
-        )
-    row, column = np.argwhere(~finite)[0]
-    return (
-        f"{(~finite).sum()} {what}, the first at line {lines[row]}, column "
-        f"{names[column]!r}"
-    )
-
-
-def _parse_csv_rows(path, layout, delimiter):
-    """``(spectra, text)`` read by the csv reader; warns about missing values."""
-    rows = _read_with_csv(path, layout, delimiter)
-    names = [layout.header[column] for column in layout.wavelength_columns]
-    X = _to_float(rows.spectra, rows.lines, names)
-    missing = [_check_finite(X, rows.spectra, rows.lines, names, "spectrum values")]
-    text = np.empty((len(rows.text), len(layout.text_columns)), dtype=object)
-    text[...] = rows.text
-    targets = text[:, : len(layout.target_columns)]
+    header, text_columns = layout.header, layout.text_columns
+    get_spectrum = _columns_getter(layout.wavelength_columns)
+    lines, spectra, text = [], [], []
+    rows = _rows(path, delimiter)
+    next(rows)  # the header
+    for line, row in rows:  # (each row is sliced while it is in the cache)
+        if len(row) != len(header):
+            raise ValueError(
+                f"Line {line}: expected {len(header)} fields as in the header, "
+                f"got {len(row)}."
+            )
+        cells = [row[column].strip() for column in text_columns]
+        if "" in cells:
+            what = "target" if cells.index("") < layout.n_targets else "sample id"
+            name = header[text_columns[cells.index("")]]
+            raise ValueError(f"Line {line}, column {name!r}: empty {what} value.")
+        lines.append(line)
+        spectra.append(get_spectrum(row))
+        text.append(cells)
+    if not lines:
+        raise ValueError(f"The file {os.fspath(path)!r} has no data row.")
+    names = [header[column] for column in layout.wavelength_columns]
     try:
-        y = targets.astype(np.float64)
-    except ValueError:  # class labels
-        pass
-    else:
-        names = [layout.header[column] for column in layout.target_columns]
-        missing.append(_check_finite(y, targets, rows.lines, names, "target values"))
+        X = np.asarray(spectra, dtype=np.float64)
+    except ValueError:  # name the first cell that is not a number
+        line, name, cell = next(
+            (line, name, cell)
+            for line, cells in zip(lines, spectra, strict=True)
+            for name, cell in zip(names, cells, strict=True)
+            if _number(cell) is None
+        )
+        problem = f"{cell!r} is not a number" if cell.strip() else "empty value"
+        raise ValueError(f"Line {line}, column {name!r}: {problem}.") from None
+    missing = [_check_finite(X, spectra, lines, names, "spectrum values")]
+    text = np.array(text, dtype=object)
+    y = _targets(text[:, : layout.n_targets])
+    if y.dtype == np.float64:
+        names = [header[column] for column in text_columns]
+        missing.append(_check_finite(y, text, lines, names, "target values"))
     missing = [part for part in missing if part is not None]
     if missing:
         warnings.warn(
@@ -317,6 +234,29 @@ def _parse_csv_rows(path, layout, delimiter):
             stacklevel=4,  # the caller of load_spectra_csv (validate_params)
         )
     return X, text
+
+
+def _check_finite(values, cells, lines, names, what):
+    """Raise for an infinite value; describe the missing ones (nan), if any.
+
+    ``values`` are the numbers read from the strings ``cells`` (a list of
+    rows); the error and the description name line and column.
+    """
+    infinite = np.argwhere(np.isinf(values))
+    if infinite.size:
+        row, column = infinite[0]
+        raise ValueError(
+            f"Line {lines[row]}, column {names[column]!r}: "
+            f"{cells[row][column].strip()!r} is not a finite number."
+        )
+    missing = np.argwhere(np.isnan(values))
+    if not missing.size:
+        return None
+    row, column = missing[0]
+    return (
+        f"{len(missing)} {what}, the first at line {lines[row]}, column "
+        f"{names[column]!r}"
+    )
 
 
 @validate_params(
@@ -462,34 +402,29 @@ def load_spectra_csv(
     targets = _check_parameters(target, id_column, delimiter)
     layout = _layout(path, targets, id_column, delimiter)
     read = _read_with_pandas(path, layout, delimiter)
-    X, text = _parse_csv_rows(path, layout, delimiter) if read is None else read
-    n_targets = len(targets)
-    y = None
-    if target is not None:
-        try:
-            y = text[:, :n_targets].astype(np.float64)
-        except ValueError:  # class labels: kept as str
-            y = text[:, :n_targets]
-        y = y[:, 0] if isinstance(target, str) else y
-    ids = text[:, n_targets] if id_column is not None else None
-    wavelengths = np.asarray(layout.wavelengths, dtype=np.float64)
+    X, text = read or _read_with_csv(path, layout, delimiter)
+    y = None if target is None else _targets(text[:, : len(targets)])
+    if isinstance(target, str):
+        y = y[:, 0]
+    ids = None if id_column is None else text[:, -1]
+    wavelengths = np.asarray(list(layout.wavelengths), dtype=np.float64)
     if as_frame:
-        X, y, ids = _as_frame(X, y, ids, layout, target, id_column)
+        # column names as written in the file: scikit-learn keeps string names
+        names = [layout.header[column] for column in layout.wavelength_columns]
+        X, y, ids = _as_frame(X, y, names, targets, ids, id_column)
     return (X, y, wavelengths) if id_column is None else (X, y, wavelengths, ids)
 
 
-def _as_frame(X, y, ids, layout, target, id_column):
-    """``X`` as a DataFrame named by the wavelength headers, ``y`` alike."""
+def _as_frame(X, y, columns, target_names, ids=None, id_name=None):
+    """``X`` as a DataFrame whose columns are the wavelengths ``columns`` (str),
+    ``y`` as a Series or a DataFrame named by ``target_names``; both indexed by
+    ``ids`` if given, returned as a pandas Index named ``id_name``."""
     import pandas as pd
 
-    index = None if ids is None else pd.Index(ids, name=id_column)
-    # column names as written in the file: scikit-learn keeps string names
-    columns = [layout.header[column] for column in layout.wavelength_columns]
+    index = None if ids is None else pd.Index(ids, name=id_name)
     X = pd.DataFrame(X, columns=pd.Index(columns, name="wavelength"), index=index)
-    if y is not None:
-        y = (
-            pd.Series(y, name=target, index=index)
-            if y.ndim == 1
-            else pd.DataFrame(y, columns=target, index=index)
-        )
+    if y is not None and y.ndim == 1:
+        y = pd.Series(y, name=target_names[0], index=index)
+    elif y is not None:
+        y = pd.DataFrame(y, columns=target_names, index=index)
     return X, y, index

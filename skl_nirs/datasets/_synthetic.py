@@ -1,10 +1,13 @@
 """Synthetic near-infrared spectra built from Beer-Lambert mixtures."""
 
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.utils import check_random_state
 
+from skl_nirs.datasets._io import _as_frame, _invalid_parameter
 from skl_nirs.utils._compat import Interval, validate_params
 
 # Functional groups whose vibrations give the NIR bands, as
@@ -36,15 +39,17 @@ _PRECISION = 40.0
 _CLASS_SCALE = 0.3
 
 
-def _band_parameters(n_components, rng):
-    """Draw the absorption bands of ``n_components`` pure constituents.
+def _pure_spectra(n_components, wavelengths, rng):
+    """Absorbance spectra of the pure constituents and their wavelength derivative.
 
     Each constituent is a random blend of the functional groups of ``_GROUPS``,
     with its own small shifts of band positions (chemical environment), widths
-    and heights.  Returns the band centres (cm-1), widths (FWHM, cm-1),
-    Lorentzian fractions, heights and the constituent of each band.
+    and heights.  Bands are pseudo-Voigt profiles (a Gaussian-Lorentzian sum)
+    in wavenumber, evaluated on the wavelength grid (nm).  Returns two arrays
+    of shape ``(n_components, n_wavelengths)``: the spectra and
+    ``d spectra / d lambda``.
     """
-    centres, widths, heights, owners = [], [], [], []
+    bands = []  # (centre in cm-1, FWHM in cm-1, height, constituent) of each band
     for k in range(n_components):
         weights = rng.dirichlet(np.full(len(_GROUPS), 0.7))
         for weight, group in zip(weights, _GROUPS, strict=True):
@@ -53,83 +58,58 @@ def _band_parameters(n_components, rng):
             width = width * rng.uniform(0.8, 1.25)
             scale = weight * rng.uniform(0.7, 1.3)
             for n in _OVERTONE_ORDERS:
-                centres.append(n * nu1 - n * (n - 1) * anharmonicity)
-                widths.append(width * n)
-                heights.append(scale * h_overtone * _OVERTONE_RATIO ** (n - 2))
-                owners.append(k)
+                centre = n * nu1 - n * (n - 1) * anharmonicity
+                height = scale * h_overtone * _OVERTONE_RATIO ** (n - 2)
+                bands.append((centre, width * n, height, k))
             for partner in partners:
                 partner = partner * (1.0 + 0.01 * rng.standard_normal())
                 for n, ratio in ((1, 1.0), (2, _OVERTONE_RATIO)):
-                    centres.append(n * nu1 - n * (n - 1) * anharmonicity + partner)
-                    widths.append(width * (n + 0.5))
-                    heights.append(scale * h_combination * ratio)
-                    owners.append(k)
-    centres = np.asarray(centres)
-    lorentzian = rng.uniform(0.0, 0.5, size=centres.shape)
-    return centres, np.asarray(widths), lorentzian, np.asarray(heights), owners
-
-
-def _pure_spectra(n_components, wavelengths, rng):
-    """Absorbance spectra of the pure constituents and their wavelength derivative.
-
-    Bands are pseudo-Voigt profiles (a Gaussian-Lorentzian sum) in wavenumber,
-    evaluated on the wavelength grid (nm).  Returns two arrays of shape
-    ``(n_components, n_wavelengths)``: the spectra and ``d spectra / d lambda``.
-    """
-    centres, widths, lorentzian, heights, owners = _band_parameters(n_components, rng)
-    wavenumbers = 1e7 / wavelengths
-    u = (wavenumbers[np.newaxis, :] - centres[:, np.newaxis]) / widths[:, np.newaxis]
+                    centre = n * nu1 - n * (n - 1) * anharmonicity + partner
+                    height = scale * h_combination * ratio
+                    bands.append((centre, width * (n + 0.5), height, k))
+    # one row per band, one column per wavelength
+    centres, widths, heights, owners = np.array(bands).T[:, :, np.newaxis]
+    eta = rng.uniform(0.0, 0.5, size=centres.shape)  # the Lorentzian fraction
+    u = (1e7 / wavelengths - centres) / widths
     gauss = np.exp(-4.0 * np.log(2.0) * u**2)
     lorentz = 1.0 / (1.0 + 4.0 * u**2)
-    eta = lorentzian[:, np.newaxis]
     profiles = (1.0 - eta) * gauss + eta * lorentz
     # d profile / d wavenumber, then the chain rule d wavenumber / d lambda
     d_profiles = (1.0 - eta) * gauss * (-8.0 * np.log(2.0) * u) - eta * (
         8.0 * u * lorentz**2
     )
-    d_profiles *= (-1e7 / wavelengths**2)[np.newaxis, :] / widths[:, np.newaxis]
-    mixing = np.zeros((n_components, centres.size))
-    mixing[owners, np.arange(centres.size)] = heights
+    d_profiles *= (-1e7 / wavelengths**2) / widths
+    mixing = (np.arange(n_components)[:, np.newaxis] == owners.T) * heights.T
     return mixing @ profiles, mixing @ d_profiles
 
 
-def _check_wavelength_range(wavelength_range):
+class _Nuisances(NamedTuple):
+    """The measurement nuisances, named and described as the generators' parameters."""
+
+    scatter: float
+    baseline: float
+    shift: float
+    noise: float
+
+
+def _spectra(concentrations, band_rng, rng, n_wavelengths, wavelength_range, nuisances):
+    """Measured absorbance of mixtures: Beer-Lambert, scatter, baseline, noise.
+
+    Returns the spectra and the wavelengths.
+    """
     try:
         low, high = np.asarray(wavelength_range, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(
-            "The 'wavelength_range' parameter must be a pair of numbers "
-            f"(low, high). Got {wavelength_range!r} instead."
-        ) from None
-    if not (np.isfinite(low) and np.isfinite(high) and 0 < low < high):
-        raise ValueError(
-            "The 'wavelength_range' parameter must satisfy 0 < low < high. "
-            f"Got {wavelength_range!r} instead."
-        )
-    return low, high
-
-
-def _spectra(
-    concentrations,
-    n_components,
-    wavelength_range,
-    n_wavelengths,
-    *,
-    scatter,
-    baseline,
-    shift,
-    noise,
-    band_rng,
-    rng,
-):
-    """Measured absorbance of mixtures: Beer-Lambert, scatter, baseline, noise."""
-    low, high = wavelength_range
+        low = high = np.nan
+    if not 0 < low < high < np.inf:
+        requirement = "must be a pair of numbers (low, high) with 0 < low < high"
+        raise _invalid_parameter("wavelength_range", requirement, wavelength_range)
     wavelengths = np.linspace(low, high, n_wavelengths)
-    pure, d_pure = _pure_spectra(n_components, wavelengths, band_rng)
+    pure, d_pure = _pure_spectra(concentrations.shape[1], wavelengths, band_rng)
     n_samples = concentrations.shape[0]
-
-    path_length = np.exp(scatter * rng.standard_normal(n_samples))
-    shifts = shift * rng.standard_normal(n_samples)
+    path_length = np.exp(nuisances.scatter * rng.standard_normal(n_samples))
+    shifts = nuisances.shift * rng.standard_normal(n_samples)
+    baseline = nuisances.baseline
     offsets = rng.uniform(baseline, 3.0 * baseline, size=n_samples)
     slopes = rng.uniform(-0.5 * baseline, 0.5 * baseline, size=n_samples)
 
@@ -137,19 +117,12 @@ def _spectra(
     #   L * C @ pure(lambda - delta) ~= L * C @ (pure - delta * d_pure)
     #   + offset + slope * (lambda - low) / (high - low).
     absorbing = path_length[:, np.newaxis] * concentrations
-    coefficients = np.hstack(
-        [
-            absorbing,
-            -shifts[:, np.newaxis] * absorbing,
-            offsets[:, np.newaxis],
-            slopes[:, np.newaxis],
-        ]
-    )
+    shifted = -shifts[:, np.newaxis] * absorbing
+    coefficients = np.column_stack([absorbing, shifted, offsets, slopes])
     ramp = (wavelengths - low) / (high - low)
-    basis = np.vstack([pure, d_pure, np.ones_like(wavelengths), ramp])
-    X = coefficients @ basis
-    if noise > 0:
-        X += noise * rng.standard_normal(X.shape, dtype=np.float32)
+    X = coefficients @ np.vstack([pure, d_pure, np.ones_like(wavelengths), ramp])
+    if nuisances.noise > 0:
+        X += nuisances.noise * rng.standard_normal(X.shape, dtype=np.float32)
     return X, wavelengths
 
 
@@ -164,28 +137,12 @@ def _rngs(random_state):
     return tuple(np.random.default_rng(seed) for seed in seeds)
 
 
-def _as_frame(X, y, wavelengths, target_names):
-    import pandas as pd
-
-    # string names (``str`` round-trips the floats exactly): scikit-learn only
-    # keeps string feature names, so they survive set_output(transform="pandas")
-    columns = pd.Index([str(w) for w in wavelengths], name="wavelength")
-    X = pd.DataFrame(X, columns=columns)
-    if y.ndim == 1:
-        y = pd.Series(y, name=target_names[0])
-    else:
-        y = pd.DataFrame(y, columns=target_names)
-    return X, y
-
-
+_NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
 _COMMON_CONSTRAINTS = {
     "n_samples": [Interval(Integral, 1, None, closed="left")],
     "n_wavelengths": [Interval(Integral, 1, None, closed="left")],
     "n_components": [Interval(Integral, 2, None, closed="left")],
-    "noise": [Interval(Real, 0, None, closed="left")],
-    "scatter": [Interval(Real, 0, None, closed="left")],
-    "baseline": [Interval(Real, 0, None, closed="left")],
-    "shift": [Interval(Real, 0, None, closed="left")],
+    **dict.fromkeys(["noise", "scatter", "baseline", "shift"], _NON_NEGATIVE),
     "wavelength_range": ["array-like"],
     "random_state": ["random_state"],
     "as_frame": ["boolean"],
@@ -196,7 +153,7 @@ _COMMON_CONSTRAINTS = {
     {
         **_COMMON_CONSTRAINTS,
         "n_targets": [Interval(Integral, 1, None, closed="left")],
-        "target_noise": [Interval(Real, 0, None, closed="left")],
+        "target_noise": _NON_NEGATIVE,
     },
     prefer_skip_nested_validation=True,
 )
@@ -361,38 +318,22 @@ def make_nirs_regression(
     True
     """
     if n_targets > n_components:
-        raise ValueError(
-            f"The 'n_targets' parameter must be at most n_components="
-            f"{n_components}. Got {n_targets} instead."
-        )
-    wavelength_range = _check_wavelength_range(wavelength_range)
+        requirement = f"must be at most n_components={n_components}"
+        raise _invalid_parameter("n_targets", requirement, n_targets)
     band_rng, composition_rng, rng = _rngs(random_state)
-
     mean_composition = composition_rng.dirichlet(np.full(n_components, 3.0))
     concentrations = rng.dirichlet(mean_composition * _PRECISION, size=n_samples)
-
+    nuisances = _Nuisances(scatter, baseline, shift, noise)
     X, wavelengths = _spectra(
-        concentrations,
-        n_components,
-        wavelength_range,
-        n_wavelengths,
-        scatter=scatter,
-        baseline=baseline,
-        shift=shift,
-        noise=noise,
-        band_rng=band_rng,
-        rng=rng,
+        concentrations, band_rng, rng, n_wavelengths, wavelength_range, nuisances
     )
     y = 100.0 * concentrations[:, :n_targets]
-    if target_noise > 0:
-        y = y + target_noise * rng.standard_normal(y.shape)
+    y += target_noise * rng.standard_normal(y.shape)
+    names = [f"target_{j}" for j in range(n_targets)]
     if n_targets == 1:
-        y = y[:, 0]
+        y, names = y[:, 0], ["target"]
     if as_frame:
-        names = (
-            ["target"] if n_targets == 1 else [f"target_{j}" for j in range(n_targets)]
-        )
-        X, y = _as_frame(X, y, wavelengths, names)
+        X, y, _ = _as_frame(X, y, [str(w) for w in wavelengths], names)
     return X, y, wavelengths
 
 
@@ -400,7 +341,7 @@ def make_nirs_regression(
     {
         **_COMMON_CONSTRAINTS,
         "n_classes": [Interval(Integral, 2, None, closed="left")],
-        "class_sep": [Interval(Real, 0, None, closed="left")],
+        "class_sep": _NON_NEGATIVE,
     },
     prefer_skip_nested_validation=True,
 )
@@ -521,23 +462,12 @@ def make_nirs_classification(
     array([30, 30, 30])
     """
     if n_classes > n_samples:
-        raise ValueError(
-            f"The 'n_classes' parameter must be at most n_samples={n_samples}. "
-            f"Got {n_classes} instead."
-        )
-    wavelength_range = _check_wavelength_range(wavelength_range)
+        requirement = f"must be at most n_samples={n_samples}"
+        raise _invalid_parameter("n_classes", requirement, n_classes)
     band_rng, composition_rng, rng = _rngs(random_state)
-
     log_mean = np.log(composition_rng.dirichlet(np.full(n_components, 3.0)))
-    log_class_means = (
-        log_mean
-        + _CLASS_SCALE
-        * class_sep
-        * composition_rng.standard_normal((n_classes, n_components))
-    )
-    class_means = np.exp(log_class_means - log_class_means.max(axis=1, keepdims=True))
-    class_means /= class_means.sum(axis=1, keepdims=True)
-
+    offsets = composition_rng.standard_normal((n_classes, n_components))
+    class_means = softmax(log_mean + _CLASS_SCALE * class_sep * offsets, axis=1)
     y = rng.permutation(np.arange(n_samples) % n_classes)
     concentrations = np.empty((n_samples, n_components))
     for c in range(n_classes):
@@ -546,18 +476,10 @@ def make_nirs_classification(
             class_means[c] * _PRECISION, size=members.sum()
         )
 
+    nuisances = _Nuisances(scatter, baseline, shift, noise)
     X, wavelengths = _spectra(
-        concentrations,
-        n_components,
-        wavelength_range,
-        n_wavelengths,
-        scatter=scatter,
-        baseline=baseline,
-        shift=shift,
-        noise=noise,
-        band_rng=band_rng,
-        rng=rng,
+        concentrations, band_rng, rng, n_wavelengths, wavelength_range, nuisances
     )
     if as_frame:
-        X, y = _as_frame(X, y, wavelengths, ["target"])
+        X, y, _ = _as_frame(X, y, [str(w) for w in wavelengths], ["target"])
     return X, y, wavelengths

@@ -279,7 +279,7 @@ def test_clean_files_take_the_pandas_path(tmp_path, monkeypatch):
     def fail(*args):
         raise AssertionError("read by csv")
 
-    monkeypatch.setattr(_io, "_parse_csv_rows", fail)
+    monkeypatch.setattr(_io, "_read_with_csv", fail)
     X, y, _ = load_spectra_csv(_write(tmp_path, HEADER + ROWS), target="protein")
     assert_array_equal(X, [[0.31, 0.32, 0.34], [0.29, 0.30, 0.31]])
     assert_array_equal(y, [12.5, 9.1])
