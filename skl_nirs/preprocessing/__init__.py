@@ -1,7 +1,7 @@
 """NIRS preprocessing transformers: scatter correction, derivatives, baselines."""
 
-# RangeCut: its former place, not part of the API, kept until skl_nirs/_cli.py and
-# the tests import it from skl_nirs.feature_selection.
+# RangeCut's former place, not part of the API: kept for code written before it
+# moved to skl_nirs.feature_selection.
 from skl_nirs.feature_selection import RangeCut as RangeCut
 from skl_nirs.preprocessing._baseline import AsymmetricLeastSquares, Detrend
 from skl_nirs.preprocessing._conversion import ReflectanceToAbsorbance
