@@ -122,11 +122,6 @@ def _layout(path, targets, id_column, delimiter):
     return _Layout(header, n_lines, columns, text_columns, len(targets))
 
 
-def _strip(cells):
-    """An object array of str, stripped of surrounding spaces."""
-    return np.vectorize(str.strip, otypes=[object])(cells)
-
-
 def _targets(cells):
     """The target cells as float64 if all are numbers, else as str (class labels)."""
     try:
@@ -163,12 +158,11 @@ def _read_with_pandas(path, layout, delimiter):
     if frame.shape[1] != len(layout.header) or frame.iloc[:, -1].isna().any():
         return None  # rows with too many or too few fields
     spectra = frame.iloc[:, layout.wavelength_columns]
-    text = frame.iloc[:, layout.text_columns].to_numpy(dtype=object)
-    if any(dtype.kind not in "iuf" for dtype in spectra.dtypes) or not all(
-        isinstance(value, str) for value in text.flat
-    ):
-        return None
-    X, text = spectra.to_numpy(dtype=np.float64), _strip(text)
+    if any(dtype.kind not in "iuf" for dtype in spectra.dtypes):
+        return None  # (a bool column is "TRUE" or "False" cells)
+    text = frame.iloc[:, layout.text_columns].fillna("").to_numpy(dtype=object)
+    text = np.vectorize(str.strip, otypes=[object])(text)
+    X = spectra.to_numpy(dtype=np.float64)
     clean = np.isfinite(X).all() and (text != "").all()
     y = _targets(text[:, : layout.n_targets])
     return (X, text) if clean and (y.dtype == object or np.isfinite(y).all()) else None

@@ -95,7 +95,7 @@ class _Nuisances(NamedTuple):
 def _spectra(concentrations, band_rng, rng, n_wavelengths, wavelength_range, nuisances):
     """Measured absorbance of mixtures: Beer-Lambert, scatter, baseline, noise.
 
-    Returns the spectra and the wavelengths.
+    Checks ``wavelength_range``; returns the spectra and the wavelengths.
     """
     try:
         low, high = np.asarray(wavelength_range, dtype=np.float64)
