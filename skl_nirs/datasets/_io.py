@@ -410,9 +410,12 @@ def load_spectra_csv(
 
 
 def _as_frame(X, y, columns, target_names, ids=None, id_name=None):
-    """``X`` as a DataFrame whose columns are the wavelengths ``columns`` (str),
-    ``y`` as a Series or a DataFrame named by ``target_names``; both indexed by
-    ``ids`` if given, returned as a pandas Index named ``id_name``."""
+    """``X``, ``y`` and the sample ids as pandas objects (both loaders use it).
+
+    ``X`` is a DataFrame whose columns are the wavelength names ``columns``
+    (str); ``y`` a Series or a DataFrame named by ``target_names``; both are
+    indexed by ``ids`` if given, returned as an Index named ``id_name``.
+    """
     import pandas as pd
 
     index = None if ids is None else pd.Index(ids, name=id_name)
