@@ -92,7 +92,7 @@ from skl_nirs.compose import ParallelBranches
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.model_selection import OptunaSearchCV
 from skl_nirs.preprocessing import StandardNormalVariate
-from skl_nirs.utils._parallel import format_plan
+from skl_nirs.utils._parallel import BudgetedParallel, format_plan
 
 optuna.logging.set_verbosity(logging.WARNING)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -111,6 +111,7 @@ CASES = (
     "threading",
     "nested",
     "probes",
+    "gil-timeline",
 )
 
 
@@ -547,6 +548,45 @@ def case_probes(args, verdicts):
     print_times(times)
 
 
+def case_gil_timeline(args, verdicts):
+    """Where the GIL-bound search's time goes: each batch's map, and the rest."""
+    header("gil-timeline", "c''. GIL-bound search (case c), timed batch by batch")
+    X, y, _ = make_nirs_regression(200, 300, random_state=0)
+    maps = []
+    plain_map = BudgetedParallel.map
+
+    def timed_map(self, func, arg_tuples, **kwargs):
+        start = time.perf_counter()
+        out = plain_map(self, func, arg_tuples, **kwargs)
+        maps.append((len(arg_tuples), time.perf_counter() - start))
+        return out
+
+    warm_loky()
+    BudgetedParallel.map = timed_map
+    try:
+        with threadpool_limits(limits=1):
+            for _ in range(args.repeats or 3):
+                for n_jobs in (1, 2):
+                    maps.clear()
+                    search = OptunaSearchCV(
+                        gil_pipeline(), GIL_SPACE, n_trials=20, cv=5,
+                        n_jobs=n_jobs, random_state=0,
+                    )  # fmt: skip
+                    start = time.perf_counter()
+                    search.fit(X, y)
+                    total = time.perf_counter() - start
+                    plan = search.parallel_plan_
+                    batches = ", ".join(f"{n} tasks {s:.3f} s" for n, s in maps)
+                    print(
+                        f"  n_jobs={n_jobs}: {total:.3f} s; batches: {batches}; "
+                        f"outside them {total - sum(s for _, s in maps):.3f} s; "
+                        f"task seconds: caller {plan['caller_seconds']:.3f}, "
+                        f"workers {plan['worker_seconds']:.3f}"
+                    )
+    finally:
+        BudgetedParallel.map = plain_map
+
+
 RUNNERS = {
     "branches": case_branches,
     "branches-large": lambda args, verdicts: case_branches(args, verdicts, True),
@@ -560,6 +600,7 @@ RUNNERS = {
     "threading": case_threading,
     "nested": case_nested,
     "probes": case_probes,
+    "gil-timeline": case_gil_timeline,
 }
 
 
@@ -571,8 +612,8 @@ def main():
         "--only",
         nargs="+",
         choices=CASES,
-        default=[c for c in CASES if c != "probes"],
-        help="cases to run (default: all but probes)",
+        default=[c for c in CASES if c not in ("probes", "gil-timeline")],
+        help="cases to run (default: all but the probes)",
     )
     args = parser.parse_args()
     args.repeats_given = args.repeats is not None
