@@ -3,17 +3,20 @@ import pytest
 from joblib import parallel_config
 
 
+@pytest.fixture(autouse=True)
+def _forget_measured_costs(monkeypatch):
+    """Each test starts with no cost measured by the others (``work_key``)."""
+    from skl_nirs.utils import _parallel
+
+    monkeypatch.setattr(_parallel, "_known_rates", {})
+
+
 @pytest.fixture
 def pool_start_pinned(monkeypatch):
-    """Pin what a pool costs to start (measured by the process, with the load).
-
-    The costs of the work measured by earlier tests are forgotten, too: the
-    first tasks are measured in the caller again.
-    """
+    """Pin what a pool costs to start (measured by the process, with the load)."""
     from skl_nirs.utils import _parallel
 
     monkeypatch.setitem(_parallel._pool_start, "seconds", 0.5)
-    monkeypatch.setattr(_parallel, "_known_rates", {})
 
 
 @pytest.fixture

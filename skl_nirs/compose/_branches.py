@@ -74,8 +74,10 @@ def _final_estimator_has(attr):
     """Pipeline's pattern: a method of the final estimator, when it has it."""
 
     def check(self):
-        final = getattr(self, "final_estimator_", None) or self.final_estimator
-        return hasattr(final, attr)
+        final = getattr(self, "final_estimator_", None)
+        if final is None:
+            final = self.final_estimator
+        return final is not None and hasattr(final, attr)
 
     return check
 
@@ -559,11 +561,15 @@ class ParallelBranches(
             The routing of this estimator.
         """
         router = MetadataRouter(owner=self)
-        fit, split = (
+        fit = (
             MethodMapping()
-            .add(caller="fit", callee=callee)
-            .add(caller="fit_transform", callee=callee)
-            for callee in ("fit", "split")
+            .add(caller="fit", callee="fit")
+            .add(caller="fit_transform", callee="fit")
+        )
+        split = (
+            MethodMapping()
+            .add(caller="fit", callee="split")
+            .add(caller="fit_transform", callee="split")
         )
         for name, estimator in self.branches:
             if not isinstance(estimator, str):  # "drop", "passthrough"
@@ -594,12 +600,14 @@ class ParallelBranches(
         runner = BudgetedParallel(
             self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
         )
-        keys = {n: work_key(fit_branch_task, e, X.shape[1:]) for n, e in estimators}
+        keys = {}  # the costs measured by earlier fits decide at once
+        if runner.plan["dispatch"] == "auto":
+            keys = {n: work_key(fit_branch_task, e, X.shape[1:]) for n, e in estimators}
         results = runner.map(
             fit_branch_task,
             [(X, task, self.on_error) for task in tasks],
             names=[task.name for task in tasks],
-            keys=[keys[task.name] for task in tasks],  # costs known from earlier fits
+            keys=[keys.get(task.name) for task in tasks],
             sizes=[len(X) if t.train is None else len(t.train) for t in tasks],
             lost=BranchResult if self.on_error == "warn" else None,  # of its error
         )

@@ -246,6 +246,7 @@ _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
 # (``map(keys=...)``); the latest ones.
 _known_rates = {}
 _KNOWN_RATES_KEPT = 1000
+_known_rates_lock = threading.Lock()  # (maps may run in several threads at once)
 # Results as they come. One task per dispatch, as _Tasks orders them (joblib's
 # automatic batches would bundle tasks of unequal cost); one queued per worker,
 # so that a worker does not wait for its next task.
@@ -564,7 +565,8 @@ class BudgetedParallel:
         forced "workers ..." or "caller"), ``pool`` ("cold", "warm", "threads",
         ...), ``tasks_in_caller`` / ``tasks_in_workers`` and their measured
         ``caller_seconds`` / ``worker_seconds``, the ``estimate`` (seconds of
-        the tasks left) and ``pool_cost`` behind the decision, its ``reason``,
+        the tasks left, those of later maps included) and ``pool_cost`` behind
+        the decision, its ``reason``,
         ``pool_start_seconds`` when a cold pool was started, and ``sequential``
         (no task ran in a worker) with its ``sequential_reason``.
     """
@@ -607,7 +609,9 @@ class BudgetedParallel:
         parallel = Parallel(
             n_jobs=self.plan["n_workers"], prefer=self.prefer, **_POOL_OPTIONS
         )
-        if self._keep_open:
+        # (not a backend of the user's parallel_config: other Parallel calls
+        # share it, and one of them would end it between our maps)
+        if self._keep_open and not self.plan["dispatch"].startswith("workers"):
             self._parallel = parallel.__enter__()
         return parallel
 
@@ -643,7 +647,8 @@ class BudgetedParallel:
         names = list(names) if names is not None else [f"task {i}" for i in range(n)]
         keys = list(keys) if keys is not None else [None] * n
         groups = [(key, name) if key is None else key for key, name in zip(keys, names)]
-        known = {key: _known_rates[key] for key in keys if key in _known_rates}
+        with _known_rates_lock:
+            known = {k: _known_rates[k] for k in keys if k in _known_rates}
         sizes = list(sizes) if sizes is not None else [1.0] * n
         tasks = _Tasks(groups, sizes, self._rate, known)
         dispatch = _Dispatch(self, func, list(arg_tuples), names, tasks, lost)
@@ -655,11 +660,12 @@ class BudgetedParallel:
         self._rate = tasks.mean_rate()
         self._mapped += n
         rates = tasks.rates()
-        for key in set(keys) & set(rates):
-            _known_rates.pop(key, None)  # (kept in the order of use)
-            _known_rates[key] = rates[key]
-        while len(_known_rates) > _KNOWN_RATES_KEPT:
-            _known_rates.pop(next(iter(_known_rates)), None)  # the oldest
+        with _known_rates_lock:
+            for key in set(keys) & set(rates):
+                _known_rates.pop(key, None)  # (kept in the order of use)
+                _known_rates[key] = rates[key]
+            while len(_known_rates) > _KNOWN_RATES_KEPT:
+                del _known_rates[next(iter(_known_rates))]  # the oldest
         self.plan["sequential"] = self.plan["tasks_in_workers"] == 0
         self.plan["sequential_reason"] = (
             self.plan["reason"] if self.plan["sequential"] else None

@@ -429,6 +429,50 @@ def test_costs_remembered_from_an_earlier_call_decide_at_once(pool_start_pinned)
     assert _parallel.work_key(lambda: 0) is None  # (cannot be pickled)
 
 
+def test_remembered_costs_are_safe_from_concurrent_maps(monkeypatch):
+    monkeypatch.setattr(_parallel, "_KNOWN_RATES_KEPT", 50)  # evictions all along
+    errors = []
+
+    def fit_many(seed):
+        rng = np.random.RandomState(seed)
+        try:
+            for _ in range(300):
+                keys = [f"work {k}" for k in rng.randint(0, 120, size=3)]
+                BudgetedParallel(1, n_tasks=3).map(abs, [(-1,)] * 3, keys=keys)
+        except Exception as exc:  # (a thread's error does not fail the test)
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can
+    try:
+        threads = [threading.Thread(target=fit_many, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(_parallel._known_rates) <= 50
+
+
+def test_a_pool_kept_open_survives_other_parallel_calls_on_the_users_backend():
+    # parallel_config's backend is shared by every Parallel in its scope: one
+    # of them ends it when it returns, so a search does not keep it open
+    with parallel_config(backend="loky"):
+        runner = BudgetedParallel(2, n_tasks=4)
+        with runner:
+            assert runner.map(abs, [(-i,) for i in range(4)]) == [0, 1, 2, 3]
+            assert Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(4)) == [
+                0,
+                1,
+                2,
+                3,
+            ]
+            assert runner.map(abs, [(-i,) for i in range(4)]) == [0, 1, 2, 3]
+    assert runner.plan["tasks_in_workers"] == 8
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice")
 def test_the_callers_task_yields_the_cores_to_the_workers():
     seen = {}
