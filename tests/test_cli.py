@@ -177,9 +177,41 @@ def test_output_equal_to_an_input_is_refused(fitted, tmp_path):
     before = model.read_bytes()
     result = run("predict", model, spectra, "--out", model)
     assert result.returncode == 1 and model.read_bytes() == before
-    # an output folder that does not exist: refused before any work
+    # an output folder that does not exist, or where no file can be created
+    # (/proc): refused before any work, an earlier model left as it was
     result = run("fit", spectra, "--target", "target", "--out", tmp_path / "no/m")
     assert result.returncode == 1 and "cannot write" in result.stderr
+    if os.path.isdir("/proc/self"):
+        result = run(
+            "fit", spectra, "--target", "target", "--out", model,
+            "--summary", "/proc/summary.json", *FAST,
+        )  # fmt: skip
+        assert result.returncode == 1 and "--summary" in result.stderr
+        assert "cannot write" in result.stderr and model.read_bytes() == before
+    # an output given twice
+    result = run(
+        "fit", spectra, "--target", "target", "--out", tmp_path / "m.skops",
+        "--summary", tmp_path / "m.skops",
+    )  # fmt: skip
+    assert result.returncode == 1 and "another output" in result.stderr
+
+
+def test_outputs_through_links_and_into_devices(fitted, tmp_path):
+    target = tmp_path / "predictions.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = run(
+        "predict", fitted / "model.skops", fitted / "spectra.csv", "--out", link
+    )
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and read_csv(target)[0]["prediction"]  # written through
+    # a device (as root, os.replace would turn /dev/null into a file): refused
+    result = run(
+        "predict", fitted / "model.skops", fitted / "spectra.csv", "--out", os.devnull
+    )
+    assert result.returncode == 1 and "cannot write there" in result.stderr
+    assert os.path.exists(os.devnull) and not os.path.isfile(os.devnull)
 
 
 class _Payload:
@@ -201,16 +233,42 @@ def test_crafted_pickle_does_not_run_without_trust(fitted, tmp_path):
     assert "runs code" in result.stderr and marker.exists()  # as the user asked
 
 
+def test_a_trusted_model_without_wavelengths_is_used_with_a_warning(data, tmp_path):
+    import joblib
+    from sklearn.linear_model import Ridge
+
+    X, y, wavelengths = data
+    joblib.dump(Ridge().fit(X, y), tmp_path / "ridge.joblib")  # fitted on an array
+    spectra = write_csv(tmp_path / "spectra.csv", X, wavelengths, y.tolist())
+    result = run("predict", tmp_path / "ridge.joblib", spectra, "--trust", "--out", "-")
+    assert result.returncode == 0, result.stderr
+    assert "does not record its wavelengths" in result.stderr
+    assert len(read_csv(result.stdout)) == len(y)
+
+
 def test_warnings_once_with_a_count(data, tmp_path):
     X, y, wavelengths = data
-    write_csv(tmp_path / "const.csv", X, wavelengths, [1.0] * len(y))
-    args = ["fit", tmp_path / "const.csv", "--target", "target"]
+    X = X.copy()
+    X[:3] = 0.5  # three dead spectra: every scatter correction of every fit warns
+    write_csv(tmp_path / "dead.csv", X, wavelengths, y.tolist())
+    args = ["fit", tmp_path / "dead.csv", "--target", "target"]
     args += ["--out", tmp_path / "m.skops", *FAST]
     quiet = run(*args)
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stderr.count("y residual is constant") == 1
+    shown = [line for line in quiet.stderr.splitlines() if "have no spread" in line]
+    assert shown and len(shown) == len(set(shown))  # each distinct warning once
+    assert "repeated" in quiet.stderr  # with a count
     verbose = run(*args, "--verbose")
-    assert verbose.stderr.count("y residual is constant") > 1
+    assert verbose.stderr.count("have no spread") > len(shown)
+
+
+def test_constant_target_is_refused(data, tmp_path):
+    X, y, wavelengths = data
+    write_csv(tmp_path / "const.csv", X, wavelengths, [1.0] * len(y))
+    out = tmp_path / "m.skops"
+    result = run("fit", tmp_path / "const.csv", "--target", "target", "--out", out)
+    assert result.returncode == 1 and "every value is 1.0" in result.stderr
+    assert not out.exists()
 
 
 def test_closed_pipe(fitted):

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,8 @@ def run_fit(args, console):
                 raise CommandError(f"--range {start}:{stop}: {exc}") from exc
         X, wavelengths = X[:, mask], wavelengths[mask]
     task = _task(args, y)
+    if len(np.unique(y)) < 2:
+        raise CommandError(f"--target {args.target}: every value is {y[0]}.")
     shape = f"{len(y)} spectra x {len(wavelengths)} wavelengths"
     console.note(f"{args.spectra}: {shape}, {task} of {args.target!r}")
     test = None
@@ -127,6 +130,9 @@ def run_predict(args, console):
     needed = bundle.get("wavelengths", getattr(model, "feature_names_in_", None))
     if needed is not None:
         X = _select_wavelengths(X, wavelengths, needed, args.spectra)
+    else:
+        message = f"{args.model} does not record its wavelengths: columns in file order"
+        warnings.warn(message, UserWarning, stacklevel=2)
     columns = {args.id_column: ids[0]} if ids else {}
     columns["prediction"] = model.predict(X)
     if args.proba:

@@ -1,6 +1,7 @@
 """Files: outputs checked first and written atomically, models loaded safely."""
 
 import os
+import tempfile
 import warnings
 import zipfile
 from pathlib import Path
@@ -14,19 +15,36 @@ TRUSTED_MODULES = ("sklearn.", "skl_nirs.", "numpy.", "scipy.")
 def check_outputs(outputs, inputs):
     """Refuse, before any work, outputs that are inputs or cannot be written.
 
-    ``outputs`` maps an option name (``"--out"``) to a path or None.
+    ``outputs`` maps an option name (``"--out"``) to a path or None. A file
+    is created and removed in each output's folder: what cannot be written
+    there (a read-only or missing folder, ``/proc``) is refused now, not after
+    the work.
     """
     inputs = {Path(path).resolve() for path in inputs if path is not None}
+    outputs_seen = set()
     for option, path in outputs.items():
         if path is None or str(path) == "-":
             continue
-        path = Path(path)
-        if path.resolve() in inputs:
+        target = Path(path).resolve()  # (a symbolic link: the file it points to)
+        if target in inputs:
             raise CommandError(f"{option} {path}: is one of the input files.")
-        inputs.add(path.resolve())  # (an output given twice is refused too)
-        if path.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
-            why = "a folder, or in a missing or read-only folder"
+        if target in outputs_seen:
+            raise CommandError(f"{option} {path}: is given for another output too.")
+        outputs_seen.add(target)
+        if not _can_create(target):
+            why = "a folder or a device, or in a missing or read-only folder"
             raise CommandError(f"{option} {path}: cannot write there ({why}).")
+
+
+def _can_create(target):
+    """Whether a new regular file can be written at ``target``."""
+    if target.exists() and not target.is_file():  # a folder, /dev/null, a pipe
+        return False
+    try:  # (os.access says yes for /proc, where no file can be created)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".skl-nirs-"):
+            return True
+    except OSError:
+        return False
 
 
 def write_atomically(path, write):
@@ -34,9 +52,10 @@ def write_atomically(path, write):
 
     A failure (full disk, file size limit, interruption) leaves an earlier
     ``path`` as it was. The file is created by ``open``, so its permissions
-    are those of any new file.
+    are those of any new file. A symbolic link keeps pointing at the file,
+    which is replaced.
     """
-    path = Path(path)
+    path = Path(path).resolve()
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as file:
