@@ -5,6 +5,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 from sklearn.decomposition import PCA
+from sklearn.model_selection import KFold
 
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.outliers import ApplicabilityDomain
@@ -27,8 +28,14 @@ def test_statistics_and_limits_match_the_formulas(calibration):
     assert_allclose(
         domain.t2_limit_, k * (n - 1) / (n - k) * stats.f.ppf(0.95, k, n - k)
     )
-    left = PCA().fit(X).explained_variance_[k:]
-    g, h = (left**2).sum() / left.sum(), left.sum() ** 2 / (left**2).sum()
+    # Box's g chi2(h), matched to the Q of spectra left out of the model
+    q_out = []
+    for fit, out in KFold(5, shuffle=True, random_state=0).split(X):
+        part = PCA(4).fit(X[fit])
+        residuals = X[out] - part.inverse_transform(part.transform(X[out]))
+        q_out.append((residuals**2).sum(axis=1))
+    mean, var = np.mean(np.concatenate(q_out)), np.var(np.concatenate(q_out), ddof=1)
+    g, h = var / (2 * mean), 2 * mean**2 / var
     assert_allclose(domain.q_limit_, g * stats.chi2.ppf(0.95, h))
     expected = -np.maximum(t2 / domain.t2_limit_, q / domain.q_limit_)
     assert_allclose(domain.score_samples(X), expected, rtol=1e-6)
