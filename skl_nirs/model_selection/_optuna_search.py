@@ -15,12 +15,7 @@ from sklearn.utils import check_random_state, get_tags, indexable
 
 from skl_nirs.model_selection import _study
 from skl_nirs.model_selection._search_space import SearchSpace
-from skl_nirs.model_selection._study import (
-    _FOLDS,
-    _REUSED,
-    evaluated_trials,
-    trial_key,
-)
+from skl_nirs.model_selection._study import _FOLDS, _REUSED, trial_key
 from skl_nirs.utils._compat import (
     BaseSearchCV,
     HasMethods,
@@ -42,15 +37,6 @@ from skl_nirs.utils._parallel import (
 )
 from skl_nirs.utils._versioning import VersionedPickleMixin
 
-_FOLD_KEYS = (
-    "test_scores",
-    "train_scores",
-    "n_test_samples",
-    "fit_time",
-    "score_time",
-    "fit_error",
-)
-
 
 def _fit_and_score_candidate(estimator, X, y, parameters, train, test, kwargs):
     """Evaluate one candidate on one fold, in a worker.
@@ -69,9 +55,7 @@ def _plain(value):
     """A fold result made JSON-friendly for Optuna storages."""
     if isinstance(value, dict):
         return {key: _plain(v) for key, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @contextmanager
@@ -84,6 +68,23 @@ def _optuna_logging(verbose):
         yield
     finally:
         optuna.logging.set_verbosity(level)
+
+
+class _NoCallbackContext:
+    """scikit-learn's callback context where there is none (scikit-learn < 1.9).
+
+    It takes the calls ``BaseSearchCV.fit`` makes on a context, does nothing
+    and returns itself, so that the search makes them whatever the
+    scikit-learn version.
+    """
+
+    def subcontext(self, **kwargs):
+        return self
+
+    call_on_fit_task_begin = call_on_fit_task_end = subcontext
+
+    def propagate_callback_context(self, estimator):
+        return nullcontext()
 
 
 class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
@@ -415,32 +416,23 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             seed = int(np.random.SeedSequence([seed, first_trial]).generate_state(1)[0])
         return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
-    def _create_study(self, seed, setup):
+    def _create_study(self, seed):
+        """The study, with copies of the sampler and pruner, or the defaults."""
         import optuna
 
-        if self.storage is None and self.study_name is not None:
-            raise ValueError(
-                f"study_name={self.study_name!r} needs a storage to find the study "
-                "in; set storage (an RDB URL or an Optuna storage)."
-            )
-        if self.n_trials is None and self.timeout is None:
-            raise ValueError("n_trials=None needs a timeout to stop the search.")
-        if self.sampler is None:
+        sampler, pruner = copy.deepcopy((self.sampler, self.pruner))
+        if sampler is None:
             sampler = self._default_sampler(seed)
-        else:
-            sampler = copy.deepcopy(self.sampler)
-        pruner = (
-            optuna.pruners.NopPruner()
-            if self.pruner is None
-            else copy.deepcopy(self.pruner)
-        )
-        study = _study.open_study(self.storage, self.study_name, sampler, pruner)
-        if setup is not None:
-            _study.check_setup(study, setup)
-        return study
+        if pruner is None:
+            pruner = optuna.pruners.NopPruner()
+        return _study.open_study(self.storage, self.study_name, sampler, pruner)
 
     def _setup(self, space, objective, X, y, splits, routed_params):
         """What a shared study records and checks (see ``_study.check_setup``)."""
+        params = {
+            "fit": routed_params.estimator.fit,
+            "score": routed_params.scorer.score,
+        }
         return {
             "objective": objective,
             "scoring": _study.scoring_id(self.scoring),
@@ -449,18 +441,49 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             "return_train_score": self.return_train_score,
             "param_distributions": space.describe(),
             "estimator": _study.estimator_id(self.estimator),
-            "data": _study.data_id(
-                X,
-                y,
-                splits,
-                {
-                    "fit": routed_params.estimator.fit,
-                    "score": routed_params.scorer.score,
-                },
-            ),
+            "data": _study.data_id(X, y, splits, params),
         }
 
     # -- fit -------------------------------------------------------------------
+
+    def _check_fit_arguments(self, y):
+        """Refuse, before any trial, what would make the search fail or stall."""
+        for callback in self.callbacks or ():
+            if hasattr(callback, "on_fit_task_begin"):
+                raise TypeError(
+                    f"callbacks holds {type(callback).__name__}, a scikit-learn "
+                    "callback; callbacks takes Optuna callbacks, "
+                    "callback(study, frozen_trial). Set scikit-learn's callbacks "
+                    "with set_callbacks()."
+                )
+        if self.storage is None and self.study_name is not None:
+            raise ValueError(
+                f"study_name={self.study_name!r} needs a storage to find the study "
+                "in; set storage (an RDB URL or an Optuna storage)."
+            )
+        if self.n_trials is None and self.timeout is None:
+            raise ValueError("n_trials=None needs a timeout to stop the search.")
+        tags = get_tags(self.estimator)
+        supervised = tags.estimator_type in ("regressor", "classifier")
+        if y is None and (tags.target_tags.required or supervised):
+            raise ValueError(
+                f"{type(self.estimator).__name__} requires y to be passed, but the "
+                "target y is None."
+            )
+
+    def _begin_callbacks(self, X, y, sample_weight):
+        """The fit's root callback context, begun as ``BaseSearchCV.fit`` does.
+
+        Also returns the ``X``, ``y`` and ``metadata`` that the hooks of the
+        whole fit and of the refit are given. Before scikit-learn 1.9 (no
+        callback API), a context that does nothing.
+        """
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        fit_data = dict(X=X, y=y, metadata=metadata)
+        if not hasattr(self, "_init_callback_context"):
+            return _NoCallbackContext(), fit_data
+        root = self._init_callback_context(max_subtasks=1 + (self.refit is not False))
+        return root.call_on_fit_task_begin(estimator=self, **fit_data), fit_data
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, **params):
@@ -483,28 +506,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             The fitted search.
         """
         space = SearchSpace(self.param_distributions)  # checked before any trial
-        for callback in self.callbacks or ():
-            if hasattr(callback, "on_fit_task_begin"):
-                raise TypeError(
-                    f"callbacks holds {type(callback).__name__}, a scikit-learn "
-                    "callback; callbacks takes Optuna callbacks, "
-                    "callback(study, frozen_trial). Set scikit-learn's callbacks "
-                    "with set_callbacks()."
-                )
-        estimator_tags = get_tags(self.estimator)
-        if y is None and (
-            estimator_tags.target_tags.required
-            or estimator_tags.estimator_type in ("regressor", "classifier")
-        ):
-            raise ValueError(
-                f"{type(self.estimator).__name__} requires y to be passed, but the "
-                "target y is None."
-            )
+        self._check_fit_arguments(y)
         scorers, refit_metric = self._get_scorers()
         X, y = indexable(X, y)
         params = _check_method_params(X, params=params)
         routed_params = self._get_routed_params_for_fit(params)
-        callbacks = _Callbacks.start(self, X, y, params.get("sample_weight"))
+        root, fit_data = self._begin_callbacks(X, y, params.get("sample_weight"))
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
         self._check_input_parameters(
             X=X, y=y, split_params=routed_params.splitter.split
@@ -516,52 +523,47 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         if self.storage is not None:  # checked before any trial
             setup = self._setup(space, objective, X, y, splits, routed_params)
 
-        base_estimator = clone(self.estimator)
-        fit_kwargs = dict(
-            scorer=scorers,
-            fit_params=routed_params.estimator.fit,
-            score_params=routed_params.scorer.score,
-            return_train_score=self.return_train_score,
-            return_n_test_samples=True,
-            return_times=True,
-            error_score=self.error_score,
-            verbose=self.verbose,
-        )
+        n_fits = None if self.n_trials is None else self.n_trials * self.n_splits_
         # Workers are sized by one batch's tasks (a parallel call); the pool
         # is started for the work of the whole search.
         per_call = self.batch_size * (1 if self.pruner else self.n_splits_)
-        total = None if self.n_trials is None else self.n_trials * self.n_splits_
         runner = BudgetedParallel(
-            self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X), total_tasks=total
+            self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X), total_tasks=n_fits
         )
-        search_task = callbacks.search(self.n_trials, self.n_splits_)
+        search_task = root.subcontext(
+            task_name="search", max_subtasks=n_fits, sequential_subtasks=False
+        ).call_on_fit_task_begin(estimator=self)
         evaluate = self._make_evaluate(
-            runner, base_estimator, X, y, splits, fit_kwargs, search_task
+            runner, X, y, splits, scorers, routed_params, search_task
         )
         with _optuna_logging(self.verbose), runner:  # one pool for all batches
             seed = None
             if self.sampler is None and self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-            study = self._create_study(seed, setup)
-            # On a shared or resumed study, a batch seeded like an earlier one
-            # would draw the same start-up candidates again.
-            batch_seed = seed if self.storage is not None else None
-            self._optimize(study, space, evaluate, objective, batch_seed, setup)
-        callbacks.end(search_task)
+            study = self._create_study(seed)
+            self._optimize(study, space, evaluate, objective, seed, setup)
+        search_task.call_on_fit_task_end(estimator=self)
         self.parallel_plan_ = runner.plan
         if self.verbose:
             print(f"[OptunaSearchCV] {format_plan(runner.plan)}")
 
-        trials = evaluated_trials(study)
+        self._store_results(study, space, refit_metric)
+        if self.refit:
+            self._refit(routed_params.estimator.fit, root, fit_data)
+        self.scorer_ = (
+            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        )
+        root.call_on_fit_task_end(estimator=self, **fit_data)
+        return self
+
+    def _store_results(self, study, space, refit_metric):
+        """``cv_results_`` and the ``best_*`` attributes, as ``BaseSearchCV.fit``."""
+        trials = _study.evaluated_trials(study)
         if not trials:
-            raise ValueError(
-                "No candidate was evaluated on every fold: "
-                + (
-                    "the pruner stopped all of them."
-                    if study.trials
-                    else "the timeout expired before the first batch finished."
-                )
-            )
+            why = "the timeout expired before the first batch finished."
+            if study.trials:
+                why = "the pruner stopped all of them."
+            raise ValueError(f"No candidate was evaluated on every fold: {why}")
         out = [fold for t in trials for fold in t.user_attrs[_FOLDS]]
         # once for the whole search, as GridSearchCV: raise only if all failed,
         # and give failed fits the score format of the others
@@ -578,80 +580,119 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             self._check_refit_for_multimetric(out[0]["test_scores"])
             refit_metric = self.refit
         if self.refit or not self.multimetric_:
-            self.best_index_ = self._select_best_index(
-                self.refit, refit_metric, results
-            )
+            best = self._select_best_index(self.refit, refit_metric, results)
             if not callable(self.refit):
-                self.best_score_ = results[f"mean_test_{refit_metric}"][
-                    self.best_index_
-                ]
-            self.best_params_ = results["params"][self.best_index_]
-        if self.refit:
-            self._refit(base_estimator, X, y, routed_params, runner.plan, callbacks)
-        self.scorer_ = (
-            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
-        )
+                self.best_score_ = results[f"mean_test_{refit_metric}"][best]
+            self.best_index_ = best
+            self.best_params_ = results["params"][best]
         self.cv_results_ = results
-        callbacks.end(callbacks.root)
-        return self
 
-    def _refit(self, base_estimator, X, y, routed_params, plan, callbacks):
+    def _refit(self, fit_params, root, fit_data):
         """Fit ``best_estimator_`` on all of ``X``, as ``BaseSearchCV.fit`` does."""
-        self.best_estimator_ = clone(base_estimator).set_params(
+        X, y = fit_data["X"], fit_data["y"]
+        data = (X,) if y is None else (X, y)
+        share = _caller_share(self.parallel_plan_)
+        self.best_estimator_ = clone(self.estimator).set_params(
             **clone(self.best_params_, safe=False)
         )
-        with callbacks.refit(self.best_estimator_) as task:
+        refit_task = root.subcontext(task_name="refit-with-best-params")
+        with refit_task.propagate_callback_context(self.best_estimator_):
+            refit_task.call_on_fit_task_begin(estimator=self, **fit_data)
             start = time.perf_counter()
-            with capped_n_jobs(self.best_estimator_, _caller_share(plan)):
-                if y is not None:
-                    self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
-                else:
-                    self.best_estimator_.fit(X, **routed_params.estimator.fit)
+            with capped_n_jobs(self.best_estimator_, share):
+                self.best_estimator_.fit(*data, **fit_params)
             self.refit_time_ = time.perf_counter() - start
-        callbacks.end(task)
+        refit_task.call_on_fit_task_end(estimator=self, **fit_data)
         if hasattr(self.best_estimator_, "feature_names_in_"):
             self.feature_names_in_ = self.best_estimator_.feature_names_in_
 
-    def _make_evaluate(
-        self, runner, base_estimator, X, y, splits, fit_kwargs, search_task
-    ):
-        """``evaluate(candidates, folds)``: fold results, candidate by fold."""
+    def _make_evaluate(self, runner, X, y, splits, scorers, routed_params, search_task):
+        """``evaluate(first, candidates, objective)``: new candidates' fold results.
+
+        ``first`` and ``candidates`` map each candidate's key to its first
+        trial and its parameters; the result maps it to its fold results. Each
+        (candidate, fold) pair is a task of ``runner``. With a pruner, the folds
+        are evaluated one at a time and each candidate's running mean score is
+        reported to its first trial: the candidates the pruner stops get no
+        further fold.
+
+        An evaluation gets a callback context only when callbacks are set on
+        the search or it runs inside a meta-estimator's task, so that the
+        context tree, which grows with the trials, is not sent to workers for
+        nothing.
+        """
+        base_estimator = clone(self.estimator)
+        fit_kwargs = dict(
+            scorer=scorers,
+            fit_params=routed_params.estimator.fit,
+            score_params=routed_params.scorer.score,
+            return_train_score=self.return_train_score,
+            return_n_test_samples=True,
+            return_times=True,
+            error_score=self.error_score,
+            verbose=self.verbose,
+        )
+        traced = getattr(self, "_skl_callbacks", None) or hasattr(
+            self, "_parent_callback_ctx"
+        )
         task_ids = itertools.count()
 
-        def evaluate(candidates, folds, names):
-            tasks = [
-                (
-                    base_estimator,
-                    X,
-                    y,
-                    params,
-                    *splits[fold],
-                    fit_kwargs | _Callbacks.evaluation(self, search_task, task_ids),
-                )
-                for params in candidates
-                for fold in folds
-            ]
-            out = runner.map(
-                _fit_and_score_candidate,
-                tasks,
-                names=[name for name in names for _ in folds],
-                sizes=[len(splits[fold][0]) for _ in candidates for fold in folds],
+        def task_kwargs():
+            if not traced:
+                return fit_kwargs
+            context = search_task.subcontext(
+                task_name="candidate-split-evaluation", task_id=next(task_ids)
             )
-            out = [{key: _plain(fold.get(key)) for key in _FOLD_KEYS} for fold in out]
-            return [out[i : i + len(folds)] for i in range(0, len(out), len(folds))]
+            return fit_kwargs | {"callback_ctx": context, "caller": self}
+
+        def evaluate(first, candidates, objective):
+            folds = {key: [] for key in first}
+            alive = list(first)
+            stages = [range(self.n_splits_)]
+            if self.pruner is not None:  # fold by fold
+                stages = [[k] for k in range(self.n_splits_)]
+            for stage in stages:
+                if not alive:
+                    break
+                pairs = list(itertools.product(alive, stage))
+                tasks = [
+                    (base_estimator, X, y, candidates[key], *splits[k], task_kwargs())
+                    for key, k in pairs
+                ]
+                out = runner.map(
+                    _fit_and_score_candidate,
+                    tasks,
+                    names=[f"trial {first[key].number}" for key, _ in pairs],
+                    sizes=[len(splits[k][0]) for _, k in pairs],
+                )
+                for (key, _), result in zip(pairs, out):
+                    folds[key].append(_plain(result))
+                if self.pruner is not None:
+                    for key in alive:
+                        first[key].report(_mean_score(folds[key], objective), stage[0])
+                    alive = [key for key in alive if not first[key].should_prune()]
+            return folds
 
         return evaluate
 
-    def _optimize(self, study, space, evaluate, objective, batch_seed, setup):
-        """Ask, evaluate and tell batches of trials until the study is done."""
+    def _optimize(self, study, space, evaluate, objective, seed, setup):
+        """Ask, evaluate and tell batches of trials until the study is done.
+
+        On a shared or resumed study (``setup`` given), the default sampler is
+        seeded again for each batch with ``seed`` and the number of its first
+        trial: a batch seeded like an earlier one would draw the same start-up
+        candidates again.
+        """
         from optuna.trial import TrialState
 
+        tag, heartbeat = None, nullcontext()
+        if setup is not None:  # a shared study
+            _study.check_setup(study, setup)
+            tag, heartbeat = _study.setup_tag(setup), _study.Heartbeat(study)
         start = time.monotonic()
-        tag = None if setup is None else _study.setup_tag(setup)
-        heartbeat = nullcontext() if setup is None else _study.Heartbeat(study)
-        exhausted = False
+        stopped = False
         with heartbeat:
-            while not exhausted:
+            while not stopped:
                 if self.timeout is not None and time.monotonic() - start > self.timeout:
                     return
                 trials = study.get_trials(deepcopy=False)
@@ -663,20 +704,13 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 if self.n_trials is not None and done + running >= self.n_trials:
                     time.sleep(_study._POLL)  # other processes run the last trials
                     continue
-                scored = {
-                    trial_key(t.params): t
-                    for t in trials
-                    if t.state != TrialState.PRUNED and _FOLDS in t.user_attrs
-                }
                 batch, told = [], set()
                 try:
                     self._ask(study, batch, done + running, tag, heartbeat)
-                    if batch_seed is not None:  # (TPE samples when suggest is called)
-                        study.sampler = self._default_sampler(
-                            batch_seed, batch[0].number
-                        )
-                    exhausted = self._run_batch(
-                        study, space, evaluate, objective, batch, scored, told
+                    if seed is not None and tag is not None:  # (TPE samples at suggest)
+                        study.sampler = self._default_sampler(seed, batch[0].number)
+                    stopped = self._run_batch(
+                        study, space, evaluate, objective, batch, trials, told
                     )
                 except BaseException:
                     # an error or an interruption: do not leave the batch RUNNING
@@ -706,64 +740,49 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 trials = study.get_trials(deepcopy=False)
                 counted = sum(_study.count_trials(study, trials, heartbeat.process))
 
-    def _run_batch(self, study, space, evaluate, objective, batch, scored, told):
-        """Evaluate a batch of asked trials and tell their outcomes."""
+    def _run_batch(self, study, space, evaluate, objective, batch, trials, told):
+        """Evaluate a batch of asked trials and tell their outcomes.
+
+        A candidate already scored in the study (``trials``, as they were
+        before the batch was asked) or earlier in the batch is not evaluated
+        again: its trial reuses the recorded folds. The number of each trial
+        told is added to ``told``. Returns True if the sampler stopped the
+        study.
+        """
         from optuna.trial import TrialState
 
-        candidates = {}  # new candidate key -> (params, first trial)
+        scored = {trial_key(t.params): t for t in trials if _FOLDS in t.user_attrs}
+        first, candidates = {}, {}  # each new candidate's first trial, parameters
         for trial in batch:
             params = space.suggest(trial)
             key = trial_key(trial.params)
-            if key not in scored and key not in candidates:
-                candidates[key] = (params, trial)
+            if key not in scored and key not in first:
+                first[key], candidates[key] = trial, params
+        folds = evaluate(first, candidates, objective)
 
-        folds = {key: [] for key in candidates}
-        alive = list(candidates)
-        stages = (
-            [[k] for k in range(self.n_splits_)]
-            if self.pruner is not None
-            else [list(range(self.n_splits_))]
-        )
-        for stage in stages:
-            if not alive:
-                break
-            names = [f"trial {candidates[key][1].number}" for key in alive]
-            results = evaluate([candidates[key][0] for key in alive], stage, names)
-            for key, result in zip(alive, results):
-                folds[key].extend(result)
-            if self.pruner is not None:
-                for key in alive:
-                    trial = candidates[key][1]
-                    trial.report(_mean_score(folds[key], objective), stage[0])
-                alive = [k for k in alive if not candidates[k][1].should_prune()]
-
-        exhausted = False
+        stopped = False
         for trial in batch:
             key = trial_key(trial.params)
-            if key in candidates:
-                first = candidates[key][1]
-                if len(folds[key]) < self.n_splits_:
-                    exhausted |= self._tell(study, trial, told, state=TrialState.PRUNED)
-                    continue
-                if trial is first:
-                    trial.set_user_attr(_FOLDS, folds[key])
-                else:
-                    trial.set_user_attr(_REUSED, first.number)
-                value = _mean_score(folds[key], objective)
+            source = first.get(key, scored.get(key))  # the trial that evaluated it
+            results = folds[key] if key in folds else source.user_attrs[_FOLDS]
+            if len(results) < self.n_splits_:
+                stopped |= self._tell(study, trial, told, state=TrialState.PRUNED)
+                continue
+            if trial is source:
+                trial.set_user_attr(_FOLDS, results)
             else:
-                source = scored[key]
                 trial.set_user_attr(_REUSED, source.number)
-                value = _mean_score(source.user_attrs[_FOLDS], objective)
-            if value is None or not math.isfinite(value):
-                exhausted |= self._tell(study, trial, told, state=TrialState.FAIL)
+            value = _mean_score(results, objective)
+            if math.isfinite(value):
+                stopped |= self._tell(study, trial, told, values=value)
             else:
-                exhausted |= self._tell(study, trial, told, values=value)
+                stopped |= self._tell(study, trial, told, state=TrialState.FAIL)
         if self.verbose:
             print(
-                f"[OptunaSearchCV] {len(study.trials)} trials, {len(candidates)} new "
+                f"[OptunaSearchCV] {len(study.trials)} trials, {len(first)} new "
                 f"candidates evaluated; best score {_best_value(study)}"
             )
-        return exhausted
+        return stopped
 
     def _tell(self, study, trial, told, **outcome):
         """Tell Optuna a trial's outcome; True if the sampler stopped the study."""
@@ -784,75 +803,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         return stopped
 
 
-class _Callbacks:
-    """scikit-learn's callback tasks of a search, as ``BaseSearchCV.fit`` has them.
-
-    The fit (``root``), a ``"search"`` task whose subtasks are the (candidate,
-    fold) evaluations, and the refit. With scikit-learn < 1.9 (no callback
-    API), nothing. Evaluations get a context only when callbacks are set on the
-    search or it runs inside a meta-estimator's task, so that the context tree,
-    which grows with the trials, is not sent to workers for nothing.
-    """
-
-    def __init__(self, search, root, metadata, X, y):
-        self.owner, self.root, self.metadata = search, root, metadata
-        self.X, self.y = X, y
-
-    @classmethod
-    def start(cls, search, X, y, sample_weight):
-        if not hasattr(search, "_init_callback_context"):
-            return cls(search, None, None, X, y)
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        root = search._init_callback_context(
-            max_subtasks=1 + (search.refit is not False)
-        )
-        root.call_on_fit_task_begin(estimator=search, X=X, y=y, metadata=metadata)
-        return cls(search, root, metadata, X, y)
-
-    def search(self, n_trials, n_splits):
-        if self.root is None:
-            return None
-        return self.root.subcontext(
-            task_name="search",
-            max_subtasks=None if n_trials is None else n_trials * n_splits,
-            sequential_subtasks=False,
-        ).call_on_fit_task_begin(estimator=self.owner)
-
-    @staticmethod
-    def evaluation(search, search_task, task_ids):
-        """``_fit_and_score`` arguments for one evaluation: its context, caller."""
-        if search_task is None or not (
-            getattr(search, "_skl_callbacks", None)
-            or hasattr(search, "_parent_callback_ctx")
-        ):
-            return {}
-        task = search_task.subcontext(
-            task_name="candidate-split-evaluation", task_id=next(task_ids)
-        )
-        return {"callback_ctx": task, "caller": search}
-
-    @contextmanager
-    def refit(self, best_estimator):
-        if self.root is None:
-            yield None
-            return
-        task = self.root.subcontext(task_name="refit-with-best-params")
-        with task.propagate_callback_context(best_estimator):
-            task.call_on_fit_task_begin(
-                estimator=self.owner, X=self.X, y=self.y, metadata=self.metadata
-            )
-            yield task
-
-    def end(self, task):
-        if task is None:
-            return
-        whole_fit = task is self.root or task.task_name == "refit-with-best-params"
-        task.call_on_fit_task_end(
-            estimator=self.owner,
-            **(dict(X=self.X, y=self.y, metadata=self.metadata) if whole_fit else {}),
-        )
-
-
 def _mean_score(folds, objective):
     """Mean test score of the objective metric (a failed fold: its error score)."""
     scores = [
@@ -861,7 +811,7 @@ def _mean_score(folds, objective):
         else score
         for score in (fold["test_scores"] for fold in folds)
     ]
-    return float(np.mean(scores)) if scores else None
+    return float(np.mean(scores))
 
 
 def _best_value(study):
