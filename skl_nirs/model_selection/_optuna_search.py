@@ -541,6 +541,9 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             if self.sampler is None and self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))
             study = self._create_study(seed)
+            if n_fits is not None:  # a resumed study has fewer trials left to run
+                counted = sum(_study.count_trials(study, study.get_trials()))
+                runner.total_tasks = max(self.n_trials - counted, 0) * self.n_splits_
             self._optimize(study, space, evaluate, objective, seed, setup)
         search_task.call_on_fit_task_end(estimator=self)
         self.parallel_plan_ = runner.plan

@@ -810,7 +810,7 @@ class _Dispatch:
         left = sum(estimates) * (1 + later / len(pending))
         cost = _pool_cost(kind, len(pending), self.runner.data_bytes)
         in_caller_meanwhile = max(0.0, cost - left_in_caller)
-        n_workers = min(self.plan["n_workers"], len(pending))
+        n_workers = min(self.plan["n_workers"], len(pending) + later)
         with_pool = max(
             left_in_caller,
             cost + max((left - in_caller_meanwhile) / n_workers, max(estimates)),

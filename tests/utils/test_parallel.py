@@ -397,6 +397,27 @@ def test_a_search_starts_a_cold_pool_for_the_work_of_all_its_batches(
     assert len({r["pid"] for r in in_workers}) == 2
 
 
+def test_a_resumed_search_counts_only_the_trials_it_has_left(tmp_path, monkeypatch):
+    # 10 trials x 2 folds of 0.05 s are done; resumed with n_trials=11, the
+    # search has 2 fits left (0.1 s): no reason to start a 0.3 s cold pool
+    X, y = np.random.RandomState(0).rand(20, 4), np.arange(20.0)
+    search = OptunaSearchCV(
+        RecordingRegressor(sleep=0.05),
+        {"sleep": ("float", 0.05, 0.051)},
+        n_trials=10,
+        cv=2,
+        n_jobs=1,
+        refit=False,
+        storage=f"sqlite:///{tmp_path / 'study.db'}",
+        study_name="resumed",
+    ).fit(X, y)
+    get_reusable_executor().shutdown(wait=True)
+    monkeypatch.setitem(_parallel._pool_start, "seconds", 0.3)
+    plan = search.set_params(n_trials=11, n_jobs=2).fit(X, y).parallel_plan_
+    assert len(search.study_.trials) == 11
+    assert plan["tasks_in_workers"] == 0 and plan["reason"].startswith("cheap work")
+
+
 def test_a_map_alone_does_not_start_a_cold_pool_for_a_cheap_batch(monkeypatch):
     get_reusable_executor().shutdown(wait=True)
     monkeypatch.setitem(_parallel._pool_start, "seconds", 1.0)
