@@ -125,7 +125,15 @@ class SavitzkyGolay(_SpectraTransformer):
 
     def _transform(self, X):
         """Smooth or differentiate each spectrum."""
-        return savgol_filter(X, axis=1, **self.get_params())  # scipy's names
+        return savgol_filter(
+            X,
+            self.window_length,
+            self.polyorder,
+            deriv=self.deriv,
+            delta=self.delta,
+            axis=1,
+            mode=self.mode,
+        )
 
 
 def _norris_williams_kernel(segment, gap, deriv):

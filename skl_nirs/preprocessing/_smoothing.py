@@ -109,4 +109,11 @@ class GaussianFilter(_SpectraTransformer):
 
     def _transform(self, X):
         """Smooth each spectrum."""
-        return gaussian_filter1d(X, axis=1, **self.get_params())  # scipy's names
+        return gaussian_filter1d(
+            X,
+            self.sigma,
+            axis=1,
+            order=self.order,
+            mode=self.mode,
+            truncate=self.truncate,
+        )
