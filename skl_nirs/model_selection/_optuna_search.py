@@ -561,7 +561,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
     def _store_results(self, study, space, refit_metric):
         """``cv_results_`` and the ``best_*`` attributes, as ``BaseSearchCV.fit``."""
-        trials = _study.evaluated_trials(study)
+        trials = _study.evaluated_trials(study.get_trials(deepcopy=False))
         if not trials:
             why = "the timeout expired before the first batch finished."
             if study.trials:
@@ -754,7 +754,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         """
         from optuna.trial import TrialState
 
-        scored = {trial_key(t.params): t for t in trials if _FOLDS in t.user_attrs}
+        scored = {trial_key(t.params): t for t in _study.evaluated_trials(trials)}
         first, candidates = {}, {}  # each new candidate's first trial, parameters
         for trial in batch:
             params = space.suggest(trial)

@@ -307,17 +307,18 @@ class Heartbeat:
         self._thread.join()
 
 
-def evaluated_trials(study):
-    """The trials that evaluated a candidate, each candidate once.
+def evaluated_trials(trials):
+    """The finished trials that evaluated a candidate, each candidate once.
 
     Two processes sharing a study may evaluate the same candidate at the same
-    time; the first trial keeps it.
+    time; the first trial keeps it. A trial whose folds were recorded by a
+    process killed before it told the outcome stays RUNNING and is left out.
     """
-    trials = {}
-    for trial in study.get_trials(deepcopy=False):
-        if _FOLDS in trial.user_attrs:
-            trials.setdefault(trial_key(trial.params), trial)
-    return list(trials.values())
+    evaluated = {}
+    for trial in trials:
+        if trial.state.is_finished() and _FOLDS in trial.user_attrs:
+            evaluated.setdefault(trial_key(trial.params), trial)
+    return list(evaluated.values())
 
 
 def trial_key(optuna_params):

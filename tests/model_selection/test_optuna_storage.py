@@ -508,3 +508,16 @@ def test_a_search_records_its_heartbeat(tmp_path, monkeypatch):
     time.sleep(0.1)  # the thread has stopped
     assert study.user_attrs[_study._ALIVE + heartbeat.process] == last
     assert not math.isnan(last)
+
+
+def test_folds_of_a_trial_never_told_are_not_results():
+    study = optuna.create_study(direction="maximize")
+    for value in (0.25, 0.75):
+        trial = study.ask()
+        trial.suggest_float("alpha", 0.0, 1.0)
+        trial.set_user_attr(_study._FOLDS, [{"test_scores": value}])
+        if value == 0.25:
+            study.tell(trial, value)
+        # else: its process was killed here, the trial left RUNNING
+    evaluated = _study.evaluated_trials(study.get_trials())
+    assert [trial.number for trial in evaluated] == [0]
