@@ -363,7 +363,7 @@ class _Tasks:
         self.pending = list(range(len(groups)))
         self.prior_rate = prior_rate
         # group: [seconds, size]; a rate known from earlier maps weighs one unit
-        self._measured = {group: [rate, 1.0] for group, rate in (known or {}).items()}
+        self._measured = {group: [rate, 1.0] for group, rate in known.items()}
         self._running = {}  # index: when it was handed out
         self._explored = set(self._measured)  # groups of which a task was handed out
 
