@@ -120,7 +120,8 @@ class SpectraDisplay(_DisplayMixin):
 
         xlabel : str, default=None
             Label of the x axis; None names the wavelengths and their ``unit``,
-            or "Wavelength index" without wavelengths.
+            or "Wavelength index" without wavelengths. Wavenumbers (``unit`` of
+            ``"cm-1"``) are drawn decreasing to the right, as is customary.
 
         ylabel : str, default="Signal"
             Label of the y axis.
@@ -144,6 +145,8 @@ class SpectraDisplay(_DisplayMixin):
         self.lines_ = ax.plot(x, spectra.T, **style)
         self.colorbar_ = None if self.y is None else self._color_by_y()
         ax.set_xlabel(self._xlabel() if xlabel is None else xlabel)
+        if self.wavelengths is not None and self.unit in _WAVENUMBER_UNITS:
+            ax.set_xlim(np.max(x), np.min(x))  # wavenumbers decrease to the right
         ax.set_ylabel(ylabel)
         if self.title is not None:
             ax.set_title(self.title)

@@ -59,6 +59,15 @@ def test_unit_names_the_x_axis(data, unit, label):
     assert custom.ax_.get_xlabel() == "Channel"
 
 
+def test_wavenumbers_decrease_to_the_right(data):
+    X, _, wavelengths = data
+    nm = SpectraDisplay.from_spectra(X, wavelengths, unit="nm").ax_.get_xlim()
+    assert nm[0] < nm[1]
+    wavenumbers = 1e7 / np.asarray(wavelengths)  # nm -> cm-1
+    ax = SpectraDisplay.from_spectra(X, wavenumbers, unit="cm-1").ax_
+    assert ax.get_xlim() == (wavenumbers.max(), wavenumbers.min())
+
+
 def test_without_wavelengths_the_index(data):
     X, _, _ = data
     _, ax = plt.subplots()
