@@ -22,7 +22,7 @@ def _select_wavelengths(X, wavelengths, needed, path):
     needed = np.asarray(needed, dtype=np.float64).tolist()  # (names: "1100.0")
     absent = [f"{w:g}" for w in needed if w not in column]
     if absent:
-        shown = ", ".join(absent[:5])
+        shown = ", ".join(absent[:5]) + (", ..." if len(absent) > 5 else "")
         raise CommandError(f"{path}: missing {len(absent)} model wavelengths: {shown}.")
     return X[:, [column[w] for w in needed]]
 
