@@ -90,6 +90,12 @@ class RecordingRegressor(RegressorMixin, _Recorder):
         return np.full(len(X), self.mean_)
 
 
+def memmap_file(X, seconds):
+    """Sleep, then the file of the memory map ``X`` reached the task as (or None)."""
+    time.sleep(seconds)
+    return getattr(X, "filename", None)
+
+
 def read_log(path):
     """The fits recorded in a log: pid, start, end, blas, assume_finite, n_jobs."""
     with open(path) as log:

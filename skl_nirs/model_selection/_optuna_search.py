@@ -525,11 +525,9 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
 
         n_fits = None if self.n_trials is None else self.n_trials * self.n_splits_
         # Workers are sized by one batch's tasks (a parallel call); the pool
-        # is started for the work of the whole search.
+        # is started for the work of the whole search (total_tasks, below).
         per_call = self.batch_size * (1 if self.pruner else self.n_splits_)
-        runner = BudgetedParallel(
-            self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X), total_tasks=n_fits
-        )
+        runner = BudgetedParallel(self.n_jobs, n_tasks=per_call, data_bytes=_nbytes(X))
         search_task = root.subcontext(
             task_name="search", max_subtasks=n_fits, sequential_subtasks=False
         ).call_on_fit_task_begin(estimator=self)
@@ -541,9 +539,10 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             if self.sampler is None and self.random_state is not None:
                 seed = int(check_random_state(self.random_state).randint(2**31 - 1))
             study = self._create_study(seed)
-            if n_fits is not None:  # a resumed study has fewer trials left to run
-                counted = sum(_study.count_trials(study, study.get_trials()))
-                runner.total_tasks = max(self.n_trials - counted, 0) * self.n_splits_
+            if n_fits is not None:  # (a resumed study has fewer trials left)
+                trials = study.get_trials(deepcopy=False)
+                left = self.n_trials - sum(_study.count_trials(study, trials))
+                runner.total_tasks = max(left, 0) * self.n_splits_
             self._optimize(study, space, evaluate, objective, seed, setup)
         search_task.call_on_fit_task_end(estimator=self)
         self.parallel_plan_ = runner.plan

@@ -44,8 +44,8 @@ def test_statistics_and_limits_match_the_formulas(calibration):
 def test_new_spectra_like_the_calibration_are_mostly_inside(calibration):
     X, X_new = calibration
     domain = ApplicabilityDomain().fit(X)
-    # two limits at 99 %: a few percent of spectra like these are flagged
-    assert (domain.predict(X_new) == -1).mean() < 0.06
+    # two limits at 99 %: 2-3 % of spectra like these are flagged (the docstring)
+    assert (domain.predict(X_new) == -1).mean() < 0.04
 
 
 def test_flat_spectra_and_foreign_bands_are_flagged(calibration):

@@ -10,7 +10,13 @@ from contextlib import nullcontext
 
 import numpy as np
 import pytest
-from _probes import RecordingRegressor, RecordingTransformer, max_overlap, read_log
+from _probes import (
+    RecordingRegressor,
+    RecordingTransformer,
+    max_overlap,
+    memmap_file,
+    read_log,
+)
 from joblib import cpu_count, parallel_backend, parallel_config
 from joblib.externals.loky import get_reusable_executor
 from sklearn import config_context
@@ -416,6 +422,22 @@ def test_a_resumed_search_counts_only_the_trials_it_has_left(tmp_path, monkeypat
     plan = search.set_params(n_trials=11, n_jobs=2).fit(X, y).parallel_plan_
     assert len(search.study_.trials) == 11
     assert plan["tasks_in_workers"] == 0 and plan["reason"].startswith("cheap work")
+
+
+def test_a_pool_kept_open_memory_maps_the_data_once(pool_start_pinned):
+    X = np.zeros((400, 400))  # 1.3 MB: memory-mapped by joblib
+    tasks = [(X, 0.4)] * 4
+
+    def files(runner):
+        in_workers = [runner.map(memmap_file, tasks) for _ in range(2)]
+        assert runner.plan["tasks_in_workers"] >= 5
+        return [{name for name in names if name is not None} for names in in_workers]
+
+    with BudgetedParallel(2, n_tasks=4, data_bytes=X.nbytes) as runner:
+        first, second = files(runner)
+    assert len(first) == 1 and first == second  # one file for both maps
+    first, second = files(BudgetedParallel(2, n_tasks=4, data_bytes=X.nbytes))
+    assert first and second and first != second  # without ``with``: one per map
 
 
 def test_a_map_alone_does_not_start_a_cold_pool_for_a_cheap_batch(monkeypatch):
