@@ -1,7 +1,6 @@
 """Load spectra stored as CSV: one row per sample, one column per wavelength."""
 
 import csv
-import math
 import os
 import warnings
 from operator import itemgetter
@@ -10,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from skl_nirs.utils._compat import validate_params
+from skl_nirs.utils._wavelengths import _as_wavelength
 
 
 class _Layout(NamedTuple):
@@ -20,10 +20,6 @@ class _Layout(NamedTuple):
     wavelengths: dict  # wavelength -> its column, in file order
     text_columns: list  # read as strings: the target columns, then the id column
     n_targets: int
-
-    @property
-    def wavelength_columns(self):
-        return list(self.wavelengths.values())
 
 
 def _pandas():
@@ -105,8 +101,8 @@ def _layout(path, targets, id_column, delimiter):
         )
     columns = {}  # wavelength -> its column, in file order
     for column, name in enumerate(header):
-        value = _number(name)
-        if column in text_columns or value is None or not math.isfinite(value):
+        value = _as_wavelength(name)
+        if column in text_columns or value is None:
             continue
         if value in columns:
             raise ValueError(
@@ -157,7 +153,7 @@ def _read_with_pandas(path, layout, delimiter):
         return None
     if frame.shape[1] != len(layout.header) or frame.iloc[:, -1].isna().any():
         return None  # rows with too many or too few fields
-    spectra = frame.iloc[:, layout.wavelength_columns]
+    spectra = frame.iloc[:, list(layout.wavelengths.values())]
     if any(dtype.kind not in "iuf" for dtype in spectra.dtypes):
         return None  # (a bool column is "TRUE" or "False" cells)
     text = frame.iloc[:, layout.text_columns].fillna("").to_numpy(dtype=object)
@@ -181,7 +177,7 @@ def _read_with_csv(path, layout, delimiter):
     Warns about missing values (nan).
     """
     header, text_columns = layout.header, layout.text_columns
-    get_spectrum = _columns_getter(layout.wavelength_columns)
+    get_spectrum = _columns_getter(list(layout.wavelengths.values()))
     lines, spectra, text = [], [], []
     rows = _rows(path, delimiter)
     next(rows)  # the header
@@ -201,7 +197,7 @@ def _read_with_csv(path, layout, delimiter):
         text.append(cells)
     if not lines:
         raise ValueError(f"The file {os.fspath(path)!r} has no data row.")
-    names = [header[column] for column in layout.wavelength_columns]
+    names = [header[column] for column in layout.wavelengths.values()]
     try:
         X = np.asarray(spectra, dtype=np.float64)
     except ValueError:  # name the first cell that is not a number
@@ -404,7 +400,7 @@ def load_spectra_csv(
     wavelengths = np.asarray(list(layout.wavelengths), dtype=np.float64)
     if as_frame:
         # column names as written in the file: scikit-learn keeps string names
-        names = [layout.header[column] for column in layout.wavelength_columns]
+        names = [layout.header[column] for column in layout.wavelengths.values()]
         X, y, ids = _as_frame(X, y, names, targets, ids, id_column)
     return (X, y, wavelengths) if id_column is None else (X, y, wavelengths, ids)
 

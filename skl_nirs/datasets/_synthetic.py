@@ -470,12 +470,8 @@ def make_nirs_classification(
     class_means = softmax(log_mean + _CLASS_SCALE * class_sep * offsets, axis=1)
     y = rng.permutation(np.arange(n_samples) % n_classes)
     concentrations = np.empty((n_samples, n_components))
-    for c in range(n_classes):
-        members = y == c
-        concentrations[members] = rng.dirichlet(
-            class_means[c] * _PRECISION, size=members.sum()
-        )
-
+    for c, mean in enumerate(class_means):
+        concentrations[y == c] = rng.dirichlet(mean * _PRECISION, size=np.sum(y == c))
     nuisances = _Nuisances(scatter, baseline, shift, noise)
     X, wavelengths = _spectra(
         concentrations, band_rng, rng, n_wavelengths, wavelength_range, nuisances
