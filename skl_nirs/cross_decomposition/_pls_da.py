@@ -256,6 +256,5 @@ class PLSDiscriminantAnalysis(VersionedPickleMixin, ClassifierMixin, BaseEstimat
             Predicted class labels.
         """
         scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(np.intp)]
-        return self.classes_[np.argmax(scores, axis=1)]
+        indices = (scores > 0).astype(np.intp) if scores.ndim == 1 else scores.argmax(1)
+        return self.classes_[indices]

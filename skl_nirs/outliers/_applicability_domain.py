@@ -174,11 +174,9 @@ class ApplicabilityDomain(VersionedPickleMixin, OutlierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
         t2 = np.sum(self.pca_.transform(X) ** 2 / self.pca_.explained_variance_, axis=1)
-        q = _q(self.pca_, X)
+        ratio = np.maximum(t2 / self.t2_limit_, _q(self.pca_, X) / self.q_limit_)
         flat = _is_zero_scale(X.std(axis=1), X.mean(axis=1), X.shape[1])
-        return np.where(
-            flat, -np.inf, -np.maximum(t2 / self.t2_limit_, q / self.q_limit_)
-        )
+        return np.where(flat, -np.inf, -ratio)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative outside the calibration.

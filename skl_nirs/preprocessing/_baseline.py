@@ -208,8 +208,7 @@ class AsymmetricLeastSquares(_SpectraTransformer):
         X_new = np.empty_like(X)
         for start in range(0, n_samples, chunk):
             X_chunk = X[start : start + chunk].astype(np.float64)
-            baseline = self._baseline(X_chunk, penalty)
-            X_new[start : start + chunk] = X_chunk - baseline
+            X_new[start : start + chunk] = X_chunk - self._baseline(X_chunk, penalty)
         return X_new
 
     def _baseline(self, X, penalty):
@@ -235,10 +234,8 @@ class AsymmetricLeastSquares(_SpectraTransformer):
                 check_finite=False,
             ).reshape(-1, n_features)
             baseline[active] = z
-            new_w = np.where(X_active > z, self.p, 1.0 - self.p)
-            changed = np.any(new_w != w, axis=1)
-            weights[active] = new_w
-            active = active[changed]
+            weights[active] = np.where(X_active > z, self.p, 1.0 - self.p)
+            active = active[np.any(weights[active] != w, axis=1)]
             if active.size == 0:
                 break
         return baseline

@@ -99,11 +99,9 @@ class ReflectanceToAbsorbance(_SpectraTransformer):
     def _transform(self, X):
         """Convert reflectance to absorbance."""
         _check_reflectance(X, self.min_reflectance)
-        if self.min_reflectance is None:
-            X_new = np.log10(X)
-        else:
-            X_new = np.maximum(X, self.min_reflectance)
-            np.log10(X_new, out=X_new)
+        if self.min_reflectance is not None:
+            X = np.maximum(X, self.min_reflectance)
+        X_new = np.log10(X)
         return np.negative(X_new, out=X_new)
 
     def __sklearn_tags__(self):

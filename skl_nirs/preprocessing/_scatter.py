@@ -178,8 +178,7 @@ class RobustNormalVariate(_SpectraTransformer):
         if unsafe.any():
             X = X.copy()
             X[unsafe] = _scale_rows(X[unsafe])[0]
-        quartiles = np.percentile(X, [25, 50, 75], axis=1)
-        q1, median, q3 = quartiles.astype(X.dtype, copy=False)
+        q1, median, q3 = np.percentile(X, [25, 50, 75], axis=1).astype(X.dtype)
         iqr = q3 - q1
         flat = _is_zero_scale(iqr, median, X.shape[1])
         iqr[flat] = 1.0
@@ -253,9 +252,7 @@ class _ScatterCorrection(_SpectraTransformer):
         if abs(exponent) <= np.finfo(X.dtype).maxexp // 4:
             exponent = 0  # squares of the reference cannot overflow or underflow
         reference = np.ldexp(reference, -exponent)
-        correct = partial(
-            _fit_scatter, basis=basis, reference=reference, reference_exponent=exponent
-        )
+        correct = partial(_fit_scatter, basis, reference, exponent)
         X_new, flat = _redo_unsafe_rows(correct, X)
         if exponent:
             np.ldexp(X_new, exponent, out=X_new)
@@ -270,7 +267,7 @@ class _ScatterCorrection(_SpectraTransformer):
         return X_new
 
 
-def _fit_scatter(X, exponents, basis, reference, reference_exponent):
+def _fit_scatter(basis, reference, reference_exponent, X, exponents):
     """Remove the baseline ``basis`` and the scatter of ``reference`` from ``X``.
 
     Fits every spectrum ``x`` as ``b * reference + basis @ c`` by least
