@@ -1,8 +1,6 @@
 """The warnings skl_nirs emits, to filter or catch by class."""
 
-from sklearn.exceptions import (
-    InconsistentVersionWarning as _SklearnInconsistentVersionWarning,
-)
+import sklearn.exceptions
 
 __all__ = ["FlatSpectrumWarning", "InconsistentVersionWarning"]
 
@@ -34,7 +32,7 @@ class FlatSpectrumWarning(UserWarning):
     """
 
 
-class InconsistentVersionWarning(_SklearnInconsistentVersionWarning):
+class InconsistentVersionWarning(sklearn.exceptions.InconsistentVersionWarning):
     """An estimator saved with one skl_nirs version is loaded by another.
 
     A subclass of :class:`sklearn.exceptions.InconsistentVersionWarning`, which

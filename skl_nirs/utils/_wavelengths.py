@@ -60,10 +60,8 @@ def column_wavelengths(X):
         of them is not a finite number.
     """
     names = column_names(X)
-    if names is None:
-        return None
-    values = [_as_wavelength(name) for name in names]
-    if any(value is None for value in values):
+    values = [] if names is None else [_as_wavelength(name) for name in names]
+    if not values or None in values:
         return None
     return np.asarray(values, dtype=np.float64)
 

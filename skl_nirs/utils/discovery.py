@@ -4,9 +4,10 @@ import inspect
 import pkgutil
 from importlib import import_module
 from operator import itemgetter
-from pathlib import Path
 
 from sklearn.base import BaseEstimator
+
+import skl_nirs
 
 
 def all_estimators():
@@ -27,9 +28,8 @@ def all_estimators():
     >>> "StandardNormalVariate" in names
     True
     """
-    root = Path(__file__).parent.parent
     classes = set()
-    for _, module_name, _ in pkgutil.walk_packages([str(root)], prefix="skl_nirs."):
+    for _, module_name, _ in pkgutil.walk_packages(skl_nirs.__path__, "skl_nirs."):
         if any(part.startswith("_") for part in module_name.split(".")[1:]):
             continue
         module = import_module(module_name)
