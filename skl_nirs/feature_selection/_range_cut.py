@@ -190,13 +190,10 @@ class RangeCut(VersionedPickleMixin, SelectorMixin, BaseEstimator):
         if self.by == "index" or (self.by == "auto" and wavelengths is None):
             self.support_ = self._index_support(X.shape[1])
         elif wavelengths is None:
+            hint = " (the column names of X are not numbers)" if has_names else ""
             raise ValueError(
-                "by='wavelength' needs the wavelengths, but the column names of "
-                "X are not numbers: pass wavelengths, or name the columns by "
-                "their wavelengths."
-                if has_names
-                else "by='wavelength' needs the wavelengths: pass wavelengths, "
-                "or fit on a DataFrame whose column names are the wavelengths."
+                "by='wavelength' needs the wavelengths: pass wavelengths, or fit on "
+                f"a DataFrame whose column names are the wavelengths{hint}."
             )
         else:
             self.support_ = self._wavelength_support(wavelengths)

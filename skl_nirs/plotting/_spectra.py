@@ -290,7 +290,6 @@ class SpectraDisplay(_DisplayMixin):
                 wavelengths = None
         if wavelengths is None and xlabel is None:
             xlabel = "Feature index"
-        if title is None:
-            title = f"After {_describe(estimator)}"
+        title = f"After {_describe(estimator)}" if title is None else title
         display = cls(spectra, wavelengths, y=y, unit=unit, title=title)
         return display.plot(ax, xlabel=xlabel, ylabel=ylabel, line_kwargs=line_kwargs)
