@@ -2,7 +2,7 @@
 
 import os
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from numbers import Real
 
 import numpy as np
@@ -57,13 +57,19 @@ from skl_nirs.utils._wavelengths import (
     record_wavelengths,
 )
 
-_PREDICTOR_TYPES = ("regressor", "classifier")
 _ROUTER_NAMES = frozenset({"self", "method_mapping"})  # MetadataRouter.add's own
 _AUTO_METHODS = ["predict_proba", "decision_function", "predict"]
 
 
 def _is_predictor(estimator):
-    return get_tags(estimator).estimator_type in _PREDICTOR_TYPES
+    return get_tags(estimator).estimator_type in ("regressor", "classifier")
+
+
+def _is_branch(estimator):
+    """A transformer, regressor or classifier instance."""
+    if isinstance(estimator, type) or not hasattr(estimator, "fit"):
+        return False
+    return hasattr(estimator, "transform") or _is_predictor(estimator)
 
 
 def _transformer_role(self):
@@ -73,11 +79,8 @@ def _transformer_role(self):
 def _final_estimator_has(attr):
     """Pipeline's pattern: a method of the final estimator, when it has it."""
 
-    def check(self):
-        final = getattr(self, "final_estimator_", None)
-        if final is None:
-            final = self.final_estimator
-        return final is not None and hasattr(final, attr)
+    def check(self):  # None, the final estimator of a transformer, has no method
+        return hasattr(getattr(self, "final_estimator_", self.final_estimator), attr)
 
     return check
 
@@ -359,9 +362,8 @@ class ParallelBranches(
         self : ParallelBranches
             This estimator.
         """
-        if transform is not None:  # (stored where scikit-learn's mixin keeps it)
-            self.__dict__.setdefault("_sklearn_output_config", {})
-            self._sklearn_output_config["transform"] = transform
+        if transform is not None:  # stored where scikit-learn's mixin keeps it
+            self._sklearn_output_config = {"transform": transform}
         for _, branch in self.branches:
             _safe_set_output(branch, transform=transform)
         return self
@@ -384,23 +386,17 @@ class ParallelBranches(
                     f"Branch names must be strings; item {index} of branches has "
                     f"name {item[0]!r}."
                 )
-        self._validate_names([name for name, _ in self.branches])
+        names = [name for name, _ in self.branches]
+        self._validate_names(names)
         for name, estimator in self.branches:
-            if estimator in ("drop", "passthrough"):
-                continue
-            if isinstance(estimator, type) or not hasattr(estimator, "fit"):
+            if estimator not in ("drop", "passthrough") and not _is_branch(estimator):
                 raise TypeError(
-                    f"Branch {name!r} must be an estimator instance, 'drop' or "
-                    f"'passthrough'; got {estimator!r}."
-                )
-            if not (_is_predictor(estimator) or hasattr(estimator, "transform")):
-                raise TypeError(
-                    f"Branch {name!r} ({type(estimator).__name__}) is neither a "
-                    "transformer nor a regressor or classifier."
+                    f"Branch {name!r} must be an estimator instance (transformer or "
+                    f"predictor), 'drop' or 'passthrough'; got {estimator!r}."
                 )
         if all(est == "drop" for _, est in self.branches) and not self.passthrough:
             raise ValueError("All branches are 'drop': there is nothing to fit.")
-        self._validate_weights()
+        self._validate_weights(names)
         if self.final_estimator is not None and not _is_predictor(self.final_estimator):
             raise TypeError(
                 "final_estimator must be a regressor or a classifier, got "
@@ -408,27 +404,22 @@ class ParallelBranches(
             )
 
     def _validate_names(self, names):
-        duplicates = sorted(name for name, n in Counter(names).items() if n > 1)
-        if duplicates:
-            raise ValueError(f"Branch names must be unique; repeated: {duplicates}.")
+        repeated = sorted(name for name, n in Counter(names).items() if n > 1)
+        if repeated:
+            raise ValueError(f"Branch names must be unique; repeated: {repeated}.")
         for name in names:
             if "__" in name:
                 raise ValueError(f"Branch name {name!r} must not contain '__'.")
-        clashes = sorted(set(names) & set(self.get_params(deep=False)))
-        if clashes:
-            raise ValueError(
-                f"Branch names {clashes} clash with parameters of ParallelBranches."
-            )
-        clashes = sorted(set(names) & _ROUTER_NAMES)
-        if clashes:
-            raise ValueError(
-                f"Branch names {clashes} are reserved by scikit-learn's metadata "
-                "routing."
-            )
+        for reserved, why in [
+            (self._get_param_names(), "clash with parameters of ParallelBranches"),
+            (_ROUTER_NAMES, "are reserved by scikit-learn's metadata routing"),
+        ]:
+            clashes = sorted(set(names) & set(reserved))
+            if clashes:
+                raise ValueError(f"Branch names {clashes} {why}.")
 
-    def _validate_weights(self):
+    def _validate_weights(self, names):
         weights = self.branch_weights or {}
-        names = [name for name, _ in self.branches]
         unknown = sorted(set(weights) - set(names))
         if unknown:
             raise ValueError(
@@ -459,17 +450,17 @@ class ParallelBranches(
                 f"{self.stack_method!r}."
             ) from exc
 
-    def _validate_X(self, X, reset):
+    def _validate_X(self, X, y="no_validation", *, reset):
         if not hasattr(X, "columns"):  # keep data frames: branches may use names
             X = check_array(X, dtype=None, ensure_all_finite=False, input_name="X")
-        assert_all_finite(
-            X, allow_nan=get_tags(self).input_tags.allow_nan, input_name="X"
-        )
+        allow_nan = get_tags(self).input_tags.allow_nan
+        assert_all_finite(X, allow_nan=allow_nan, input_name="X")
         if reset:
             record_wavelengths(self, column_wavelengths(X))
         else:
             check_wavelengths(self, X)
-        validate_data(self, X, skip_check_array=True, reset=reset)
+        # with y: raises if y is None but required (predictor branches, a final step)
+        validate_data(self, X, y, skip_check_array=True, reset=reset)
         return X
 
     # -- fit -------------------------------------------------------------------
@@ -536,18 +527,13 @@ class ParallelBranches(
         if unknown:
             raise TypeError(
                 f"ParallelBranches.{caller} got unexpected parameters {unknown}: "
-                "without metadata routing it takes sample_weight and groups only. "
-                "Enable routing with sklearn.set_config(enable_metadata_routing="
-                "True) to pass other metadata to the estimators that request it."
+                "without metadata routing it takes sample_weight and groups only; "
+                "sklearn.set_config(enable_metadata_routing=True) passes the others."
             )
-        weights, groups = (
-            {k: v for k, v in fit_params.items() if k == key and v is not None}
-            for key in ("sample_weight", "groups")
-        )
-        routed = {name: Bunch(fit=weights) for name, _ in self.branches}
-        return Bunch(
-            **routed, final_estimator=Bunch(fit=weights), cv=Bunch(split=groups)
-        )
+        fit = {key: value for key, value in fit_params.items() if value is not None}
+        split = {"groups": fit.pop("groups")} if "groups" in fit else {}
+        routed = {name: Bunch(fit=fit) for name, _ in self.branches}
+        return Bunch(**routed, final_estimator=Bunch(fit=fit), cv=Bunch(split=split))
 
     def get_metadata_routing(self):
         """Where ``fit`` sends metadata, when metadata routing is enabled.
@@ -582,15 +568,10 @@ class ParallelBranches(
 
     def _fit(self, X, y, need_output, caller, fit_params):
         self._validate_branches()
-        X = self._validate_X(X, reset=True)
+        X = self._validate_X(X, y, reset=True)
         routed = self._route(caller, fit_params)
         branches = [(n, e) for n, e in self.branches if e != "drop"]
         estimators = [(n, e) for n, e in branches if e != "passthrough"]
-        if y is None and get_tags(self).target_tags.required:
-            raise ValueError(
-                "ParallelBranches requires y to be passed, but the target y is None "
-                "(it has predictor branches or a final_estimator)."
-            )
         y = targets(y, estimators, self.final_estimator)
         self.stack_method_ = {n: self._stack_method(n, e) for n, e in branches}
         splits = []
@@ -618,9 +599,7 @@ class ParallelBranches(
             for name, seconds in self.branch_fit_times_.items():
                 print(f"[ParallelBranches] branch {name!r}: {seconds:.3f} s")
         self.final_estimator_ = None
-        if not need_output:
-            return None
-        X_out = self._concatenate(X, outputs)
+        X_out = self._concatenate(X, outputs) if need_output else None
         if self.final_estimator is not None:  # a thin last step over the union
             self.final_estimator_ = clone(self.final_estimator)
             with capped_n_jobs(self.final_estimator_, _caller_share(runner.plan)):
@@ -651,28 +630,25 @@ class ParallelBranches(
         tested = np.sort(np.concatenate([test for _, test in splits]))
         if not np.array_equal(tested, np.arange(X.shape[0])):
             raise ValueError(
-                "cv must split the samples into test folds that contain each "
-                "sample exactly once, to give out-of-fold predictions; got "
-                f"{self.cv!r}."
+                "cv must split the samples into test folds that contain each sample "
+                f"exactly once, for out-of-fold predictions; got {self.cv!r}."
             )
         return splits
 
     def _collect(self, X, tasks, results, y):
         """Set the fitted attributes from the task results; return the outputs."""
-        self.branch_fit_times_, self.branch_errors_ = {}, {}
-        fitted, outputs, folds = {}, {}, {}
+        self.branch_fit_times_ = dict.fromkeys([task.name for task in tasks], 0.0)
+        self.branch_errors_ = {}
+        fitted, outputs, folds = {}, {}, defaultdict(list)
         for task, result in zip(tasks, results):
             name, error = task.name, result.error
-            seconds = self.branch_fit_times_.get(name, 0.0) + result.seconds
-            self.branch_fit_times_[name] = seconds
+            self.branch_fit_times_[name] += result.seconds
             if error is not None:
                 self.branch_errors_.setdefault(name, f"{type(error).__name__}: {error}")
             elif task.train is None:
                 fitted[name], outputs[name] = result.fitted, result.output
             else:
-                folds.setdefault(name, []).append(
-                    (task.test, result.output, result.classes)
-                )
+                folds[name].append((task.test, result.output, result.classes))
         for name, message in self.branch_errors_.items():  # drop failed branches
             warnings.warn(
                 f"Branch {name!r} failed and is dropped: {message}",
@@ -723,20 +699,6 @@ class ParallelBranches(
             blocks.append(np.asarray(X))
         return np.hstack(blocks)
 
-    def _outputs(self, X):
-        """Outputs of the fitted branches on new rows, in parallel."""
-        names = [
-            n for n, method in self.stack_method_.items() if method != "passthrough"
-        ]
-        tasks = [
-            (X, name, self.named_branches_[name], self.stack_method_[name], os.getpid())
-            for name in names
-        ]
-        runner = BudgetedParallel(
-            self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
-        )
-        return dict(zip(names, runner.map(branch_output, tasks, names=names)))
-
     @available_if(_transformer_role)
     def transform(self, X):
         """Concatenate the outputs of the branches fitted on all rows.
@@ -764,9 +726,20 @@ class ParallelBranches(
         return adapter.create_container(X_out, X, self.get_feature_names_out)
 
     def _transform(self, X):
+        """The fitted branches' outputs on new rows (run in parallel), side by side."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return self._concatenate(X, self._outputs(X))
+        methods = {n: m for n, m in self.stack_method_.items() if m != "passthrough"}
+        names = list(methods)
+        tasks = [
+            (X, name, self.named_branches_[name], method, os.getpid())
+            for name, method in methods.items()
+        ]
+        runner = BudgetedParallel(
+            self.n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X)
+        )
+        outputs = runner.map(branch_output, tasks, names=names)
+        return self._concatenate(X, dict(zip(names, outputs)))
 
     @available_if(_final_estimator_has("predict"))
     def predict(self, X):
@@ -892,12 +865,9 @@ class ParallelBranches(
             out.extend(input_features)
         repeated = sorted(f for f, n in Counter(out).items() if n > 1)
         if repeated:
-            advice = (
-                "rename the input features"
-                if self.verbose_feature_names_out
-                else "set verbose_feature_names_out=True to prefix them with "
-                "branch names"
-            )
+            advice = "set verbose_feature_names_out=True to add branch-name prefixes"
+            if self.verbose_feature_names_out:
+                advice = "rename the input features"
             raise ValueError(
                 f"Output feature names {repeated[:5]} are not unique; {advice}."
             )
