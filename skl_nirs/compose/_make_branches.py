@@ -29,14 +29,11 @@ def _deduplicate(labels, reserved=()):
     """
     counts = Counter(labels)
     taken = set(labels) | set(reserved)
-    seen = Counter()
     unique = []
     for label in labels:
         if counts[label] > 1 or label in reserved:
-            seen[label] += 1
-            while f"{label}-{seen[label]}" in taken:
-                seen[label] += 1
-            label = f"{label}-{seen[label]}"
+            suffixed = (f"{label}-{i}" for i in itertools.count(1))
+            label = next(name for name in suffixed if name not in taken)
             taken.add(label)
         unique.append(label)
     return unique
