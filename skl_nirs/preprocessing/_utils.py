@@ -56,8 +56,7 @@ def _row_exponents(X):
 
     Zero for a row of zeros. Two reductions, no copy of ``X``.
     """
-    largest = np.maximum(X.max(axis=1), -X.min(axis=1))
-    return np.frexp(largest)[1]
+    return np.frexp(np.maximum(X.max(axis=1), -X.min(axis=1)))[1]
 
 
 def _scale_rows(X):
