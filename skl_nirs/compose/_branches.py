@@ -77,10 +77,12 @@ def _transformer_role(self):
 
 
 def _final_estimator_has(attr):
-    """Pipeline's pattern: a method of the final estimator, when it has it."""
+    """Stacking's pattern: a method of the final estimator, when it has it."""
 
-    def check(self):  # None, the final estimator of a transformer, has no method
-        return hasattr(getattr(self, "final_estimator_", self.final_estimator), attr)
+    def check(self):
+        if hasattr(self, "final_estimator_"):  # None in the transformer role
+            return hasattr(self.final_estimator_, attr)
+        return hasattr(self.final_estimator, attr)
 
     return check
 

@@ -134,7 +134,7 @@ def targets(y, estimators, final_estimator):
             check_classification_targets(y)
         except ValueError as exc:
             raise ValueError(f"Branches {classifiers} are classifiers: {exc}") from None
-    text = None if classifier else _first_text(y)
+    y, text = (y, None) if classifier else _as_numbers(y)
     if text is not None and (final_estimator is not None or not classifiers):
         raise ValueError(
             f"y holds values that are not numbers, such as {text!r}: ParallelBranches "
@@ -142,8 +142,6 @@ def targets(y, estimators, final_estimator):
             "as final_estimator, needs a numeric y. For class labels use a "
             "classifier (e.g. PLSDiscriminantAnalysis for PLS-DA)."
         )
-    if text is None and not classifier and y.dtype.kind in "OUS":
-        y = y.astype(np.float64)  # numbers written as text: "12.5"
     if not classifier and not classifiers:
         return Targets(y, y, y)
     labels, codes = _encode(y)
@@ -165,16 +163,18 @@ def targets(y, estimators, final_estimator):
     return Targets(codes, dummies, y, labels, dummies=True)
 
 
-def _first_text(y):
-    """The first value of ``y`` that is not a number, as a str; None when every
-    value is a number or a string or object that converts to one."""
-    if y.dtype.kind in "OUS":
-        for value in np.ravel(y):
-            try:
-                float(value)
-            except (TypeError, ValueError):
-                return str(value)
-    return None
+def _as_numbers(y):
+    """``(y, None)`` when every value of ``y`` is a number, numbers written as
+    text (``"12.5"``) converted to float64; else ``(y, value)``, with its first
+    value that is not a number, as a str."""
+    if y.dtype.kind not in "OUS":
+        return y, None
+    for value in np.ravel(y):
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return y, str(value)
+    return y.astype(np.float64), None
 
 
 def _encode(y):
