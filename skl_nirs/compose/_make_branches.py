@@ -143,11 +143,11 @@ def make_branch_grid(**steps):
             )
         if not options:
             raise ValueError(f"Step {step!r} has no options.")
-        labelled.append([(label, step, option) for label, option in options.items()])
+        labelled.append(options.items())
     names, pipelines = [], []
     for combination in itertools.product(*labelled):
-        labels, step_names, chosen = zip(*combination)
+        labels, chosen = zip(*combination)
         names.append(re.sub("_{2,}", "_", "_".join(map(str, labels))))
         chosen = [o if isinstance(o, str) else clone(o) for o in chosen]
-        pipelines.append(Pipeline(list(zip(step_names, chosen))))
+        pipelines.append(Pipeline(list(zip(steps, chosen))))
     return list(zip(_deduplicate(names, _RESERVED), pipelines))
