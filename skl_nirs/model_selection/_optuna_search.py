@@ -420,19 +420,13 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         """The study, with copies of the sampler and pruner, or the defaults."""
         import optuna
 
-        sampler, pruner = copy.deepcopy((self.sampler, self.pruner))
-        if sampler is None:
-            sampler = self._default_sampler(seed)
-        if pruner is None:
-            pruner = optuna.pruners.NopPruner()
+        sampler = copy.deepcopy(self.sampler) or self._default_sampler(seed)
+        pruner = copy.deepcopy(self.pruner) or optuna.pruners.NopPruner()
         return _study.open_study(self.storage, self.study_name, sampler, pruner)
 
     def _setup(self, space, objective, X, y, splits, routed_params):
         """What a shared study records and checks (see ``_study.check_setup``)."""
-        params = {
-            "fit": routed_params.estimator.fit,
-            "score": routed_params.scorer.score,
-        }
+        params = dict(fit=routed_params.estimator.fit, score=routed_params.scorer.score)
         return {
             "objective": objective,
             "scoring": _study.scoring_id(self.scoring),
@@ -440,7 +434,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             "error_score": str(self.error_score),
             "return_train_score": self.return_train_score,
             "param_distributions": space.describe(),
-            "estimator": _study.estimator_id(self.estimator),
+            "estimator": _study.label(self.estimator, 16),
             "data": _study.data_id(X, y, splits, params),
         }
 
@@ -513,9 +507,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         routed_params = self._get_routed_params_for_fit(params)
         root, fit_data = self._begin_callbacks(X, y, params.get("sample_weight"))
         cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        self._check_input_parameters(
-            X=X, y=y, split_params=routed_params.splitter.split
-        )
+        self._check_input_parameters(X, y, routed_params.splitter.split)
         splits = list(cv.split(X, y, **routed_params.splitter.split))
         self.n_splits_ = len(splits)
         objective = self._objective_name(scorers)
@@ -552,9 +544,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         self._store_results(study, space, refit_metric)
         if self.refit:
             self._refit(routed_params.estimator.fit, root, fit_data)
-        self.scorer_ = (
-            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
-        )
+        self.scorer_ = getattr(scorers, "_scorers", scorers)  # (a multi-metric dict)
         root.call_on_fit_task_end(estimator=self, **fit_data)
         return self
 
@@ -691,35 +681,33 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         if setup is not None:  # a shared study
             _study.check_setup(study, setup)
             tag, heartbeat = _study.setup_tag(setup), _study.Heartbeat(study)
-        start = time.monotonic()
+        n_trials = self.n_trials or math.inf  # (None: until the timeout)
+        deadline = time.monotonic() + (self.timeout or math.inf)
         stopped = False
         with heartbeat:
-            while not stopped:
-                if self.timeout is not None and time.monotonic() - start > self.timeout:
-                    return
+            while not stopped and time.monotonic() <= deadline:
                 trials = study.get_trials(deepcopy=False)
                 if tag is not None:  # before any trial, then at each batch
                     _study.check_trials(study, trials, tag)
                 done, running = _study.count_trials(study, trials)
-                if self.n_trials is not None and done >= self.n_trials:
+                if done >= n_trials:
                     return
-                if self.n_trials is not None and done + running >= self.n_trials:
+                if done + running >= n_trials:
                     time.sleep(_study._POLL)  # other processes run the last trials
                     continue
-                batch, told = [], set()
+                batch = []
                 try:
                     self._ask(study, batch, done + running, tag, heartbeat)
                     if seed is not None and tag is not None:  # (TPE samples at suggest)
                         study.sampler = self._default_sampler(seed, batch[0].number)
                     stopped = self._run_batch(
-                        study, space, evaluate, objective, batch, trials, told
+                        study, space, evaluate, objective, batch, trials
                     )
                 except BaseException:
                     # an error or an interruption: do not leave the batch RUNNING
-                    for trial in batch:
-                        if trial.number not in told:
-                            with suppress(Exception):  # (the error is raised below)
-                                study.tell(trial, state=TrialState.FAIL)
+                    for trial in batch:  # (a trial told already refuses, quietly)
+                        with suppress(Exception):  # (the error is raised below)
+                            study.tell(trial, state=TrialState.FAIL)
                     raise
 
     def _ask(self, study, batch, counted, tag, heartbeat):
@@ -730,26 +718,22 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         again before each ask: k processes asking at once then exceed
         ``n_trials`` by k - 1 trials at most.
         """
-        while len(batch) < self.batch_size and (
-            self.n_trials is None or counted < self.n_trials
-        ):
+        while len(batch) < self.batch_size and counted < (self.n_trials or math.inf):
             batch.append(study.ask())
-            if tag is None:
-                counted += 1
-                continue
-            _study.tag_trial(batch[-1], tag, heartbeat.process)
-            if self.n_trials is not None:
-                trials = study.get_trials(deepcopy=False)
-                counted = sum(_study.count_trials(study, trials, heartbeat.process))
+            counted += 1
+            if tag is not None:
+                _study.tag_trial(batch[-1], tag, heartbeat.process)
+                if self.n_trials is not None:
+                    trials = study.get_trials(deepcopy=False)
+                    counted = sum(_study.count_trials(study, trials, heartbeat.process))
 
-    def _run_batch(self, study, space, evaluate, objective, batch, trials, told):
+    def _run_batch(self, study, space, evaluate, objective, batch, trials):
         """Evaluate a batch of asked trials and tell their outcomes.
 
         A candidate already scored in the study (``trials``, as they were
         before the batch was asked) or earlier in the batch is not evaluated
-        again: its trial reuses the recorded folds. The number of each trial
-        told is added to ``told``. Returns True if the sampler stopped the
-        study.
+        again: its trial reuses the recorded folds. Returns True if the sampler
+        stopped the study.
         """
         from optuna.trial import TrialState
 
@@ -768,7 +752,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             source = first.get(key, scored.get(key))  # the trial that evaluated it
             results = folds[key] if key in folds else source.user_attrs[_FOLDS]
             if len(results) < self.n_splits_:
-                stopped |= self._tell(study, trial, told, state=TrialState.PRUNED)
+                stopped |= self._tell(study, trial, state=TrialState.PRUNED)
                 continue
             if trial is source:
                 trial.set_user_attr(_FOLDS, results)
@@ -776,9 +760,9 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 trial.set_user_attr(_REUSED, source.number)
             value = _mean_score(results, objective)
             if math.isfinite(value):
-                stopped |= self._tell(study, trial, told, values=value)
+                stopped |= self._tell(study, trial, values=value)
             else:
-                stopped |= self._tell(study, trial, told, state=TrialState.FAIL)
+                stopped |= self._tell(study, trial, state=TrialState.FAIL)
         if self.verbose:
             print(
                 f"[OptunaSearchCV] {len(study.trials)} trials, {len(first)} new "
@@ -786,7 +770,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
             )
         return stopped
 
-    def _tell(self, study, trial, told, **outcome):
+    def _tell(self, study, trial, **outcome):
         """Tell Optuna a trial's outcome; True if the sampler stopped the study."""
         stopped = False
         try:
@@ -799,7 +783,6 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                 raise
             frozen = study.get_trials(deepcopy=False)[trial.number]
             stopped = True
-        told.add(trial.number)
         for callback in self.callbacks or ():
             callback(study, frozen)
         return stopped

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import stats
 
-from skl_nirs.model_selection._study import _PRIMITIVES, choice_label
+from skl_nirs.model_selection._study import _PRIMITIVES, label
 
 _COMPACT = ("int", "int_log", "float", "float_log")
 _SUBSPACE = "subspace"
@@ -24,14 +24,15 @@ _SUBSPACE = "subspace"
 _QUANTILES = (1e-12, 1 - 1e-12)
 
 
-def _distribution(where, spec):
-    """An Optuna distribution for ``spec``, and what maps its values (or None)."""
+def _distribution(key, spec):
+    """An Optuna distribution for ``key``'s spec, and what maps its values (or None)."""
     from optuna.distributions import (
         BaseDistribution,
         FloatDistribution,
         IntDistribution,
     )
 
+    where = f"param_distributions[{key!r}]"
     if isinstance(spec, np.ndarray):
         spec = spec.tolist()
     if isinstance(spec, list):
@@ -158,7 +159,7 @@ def _categorical(where, choices):
     Optuna stores a choice by its value in the storage: numbers, strings,
     ``None`` and booleans that are told apart by ``==`` are given to it as they
     are. Other choices (estimators, or 1, 1.0 and True, which are equal) are
-    given to it as labels that describe them (see ``choice_label``), so that a
+    given to it as labels that describe them (see ``_study.label``), so that a
     study shared by several processes, or resumed, never finds a choice by its
     position in a list.
     """
@@ -171,10 +172,10 @@ def _categorical(where, choices):
         return CategoricalDistribution(choices), None
     labelled = {}
     for choice in choices:
-        label = choice_label(choice)
-        if label in labelled:
-            raise ValueError(f"{where} holds the same choice twice: {label}.")
-        labelled[label] = choice
+        name = label(choice)
+        if name in labelled:
+            raise ValueError(f"{where} holds the same choice twice: {name}.")
+        labelled[name] = choice
     return CategoricalDistribution(list(labelled)), labelled
 
 
@@ -183,10 +184,8 @@ def _suggest(trial, name, distribution):
 
     if isinstance(distribution, CategoricalDistribution):
         return trial.suggest_categorical(name, distribution.choices)
-    if isinstance(distribution, IntDistribution):
-        suggest = trial.suggest_int
-    else:
-        suggest = trial.suggest_float
+    integer = isinstance(distribution, IntDistribution)
+    suggest = trial.suggest_int if integer else trial.suggest_float
     low, high = distribution.low, distribution.high
     return suggest(name, low, high, step=distribution.step, log=distribution.log)
 
@@ -222,10 +221,7 @@ class SearchSpace:
                     f"{keys[0]!r}."
                 )
         self.subspaces = [
-            {
-                key: _distribution(f"param_distributions[{key!r}]", spec)
-                for key, spec in space.items()
-            }
+            {key: _distribution(key, spec) for key, spec in space.items()}
             for space in spaces
         ]
 

@@ -83,27 +83,21 @@ def _digest(text, n=16):
     return hashlib.sha256(text.encode()).hexdigest()[:n]
 
 
-def _label(value, n):
-    """Its short ``repr`` without memory addresses, and a hash of ``describe``."""
+def label(value, n=8):
+    """A readable name for ``value`` that is the same in every process.
+
+    The name under which Optuna stores a categorical choice, and (with
+    ``n=16``) the estimator a study records. Its ``repr`` for a number,
+    string, bool or ``None``; for any other object its short ``repr`` without
+    memory addresses and ``n`` hex digits of a hash of its full description,
+    e.g. ``'Ridge(alpha=1000) #1f0c5a2e'``: readable in
+    ``study.trials_dataframe()``.
+    """
+    if isinstance(value, _PRIMITIVES):
+        return repr(value)
     with config_context(print_changed_only=True):
         shown = re.sub(r"\s+", " ", _ADDRESS.sub("", repr(value)))
     return f"{shown} #{_digest(describe(value), n)}"
-
-
-def choice_label(choice):
-    """The name under which Optuna stores a categorical choice.
-
-    Its ``repr`` (without memory addresses) for a number, string, bool or
-    ``None``; for any other object its short ``repr`` and a hash of its full
-    description, e.g. ``'Ridge(alpha=1000) #1f0c5a2e'``: readable in
-    ``study.trials_dataframe()`` and the same in every process.
-    """
-    return repr(choice) if isinstance(choice, _PRIMITIVES) else _label(choice, 8)
-
-
-def estimator_id(estimator):
-    """The estimator a study is searched with: its short repr and a hash."""
-    return _label(estimator, 16)
 
 
 def scoring_id(scoring):
