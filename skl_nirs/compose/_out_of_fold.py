@@ -181,9 +181,8 @@ def _encode(y):
     """The class labels of ``y`` and its codes ``0 .. n_classes - 1``; for
     multi-output ``y``, a list of labels and a column of codes per output."""
     if y.ndim == 2 and y.shape[1] > 1:
-        encoded = [_encode(column) for column in y.T]
-        codes = np.column_stack([column for _, column in encoded])
-        return [labels for labels, _ in encoded], codes
+        labels, codes = zip(*[_encode(column) for column in y.T])
+        return list(labels), np.column_stack(codes)
     encoder = LabelEncoder()
     codes = encoder.fit_transform(y)  # y of shape (n, 1): warns and ravels
     return encoder.classes_, codes
