@@ -96,6 +96,14 @@ def memmap_file(X, seconds):
     return getattr(X, "filename", None)
 
 
+def sleep_then(seconds, value, die=False):
+    """Sleep, then return ``value``, or kill the process if ``die``."""
+    time.sleep(seconds)
+    if die:
+        os._exit(1)
+    return value
+
+
 def read_log(path):
     """The fits recorded in a log: pid, start, end, blas, assume_finite, n_jobs."""
     with open(path) as log:

@@ -247,9 +247,12 @@ _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
 _known_rates = {}
 _KNOWN_RATES_KEPT = 1000
 _known_rates_lock = threading.Lock()  # (maps may run in several threads at once)
-# Results as they come. One task per dispatch, as _Tasks orders them (joblib's
-# automatic batches would bundle tasks of unequal cost); one queued per worker,
-# so that a worker does not wait for its next task.
+# A dispatch (its pickling, transfer and result) costs the caller about a
+# millisecond: short tasks go in chunks of at most this many seconds.
+_CHUNK_SECONDS = 0.1
+# Results as they come. One chunk per dispatch, as _Tasks makes them (joblib's
+# automatic batches would bundle tasks of unequal cost against our order); one
+# queued per worker, so that a worker does not wait for its next chunk.
 _POOL_OPTIONS = {
     "return_as": "generator_unordered",
     "batch_size": 1,
@@ -288,6 +291,21 @@ def _run_task(func, index, share, marker_dir, caller_pid, *args):
     finally:
         _cpu_share.reset(token)
     return _TaskResult(index, value, time.perf_counter() - start, os.getpid())
+
+
+def _run_chunk(func, share, marker_dir, caller_pid, tasks, *args):
+    """Run ``tasks``, pairs ``(index, n_args)``, in turn; see :func:`_run_task`.
+
+    ``args`` holds their arguments one task after the other, flat (for Dask).
+    """
+    results, start = [], 0
+    for index, n_args in tasks:
+        task_args = args[start : start + n_args]
+        results.append(
+            _run_task(func, index, share, marker_dir, caller_pid, *task_args)
+        )
+        start += n_args
+    return results
 
 
 def _exit_with_parent(caller_pid):
@@ -414,6 +432,30 @@ class _Tasks:
         self._explored.add(self.groups[index])
         self._running[index] = time.perf_counter()
         return index
+
+    def pop_chunk(self, n_workers):
+        """The tasks of one dispatch: the next task, and more while short.
+
+        Measured tasks are bundled up to ``_CHUNK_SECONDS``, and to a share of
+        the work left small enough that every worker still gets two chunks.
+        """
+        index = self.pop()
+        if index is None or not self.is_measured(index):
+            return [] if index is None else [index]
+        rates = self.running_rates()
+        estimates = {i: self.estimate(i, rates) for i in [index, *self.pending]}
+        room = min(_CHUNK_SECONDS, sum(estimates.values()) / (2 * n_workers))
+        chunk, seconds = [index], estimates[index]
+        for i in sorted(self.pending, key=lambda i: (-estimates[i], i)):
+            if seconds + estimates[i] > room:
+                break
+            if not self.is_measured(i):  # (its cost is a guess)
+                continue
+            self.pending.remove(i)
+            self._running[i] = time.perf_counter()
+            chunk.append(i)
+            seconds += estimates[i]
+        return chunk
 
     def put_back(self, indices):
         for index in indices:
@@ -861,26 +903,29 @@ class _Dispatch:
     def _feed(self, share):
         while True:
             with self.cond:
-                index = None if self.caller_error else self.tasks.pop()
-                if index is None:
+                if self.caller_error:
                     return
-                self.dispatched.add(index)
+                chunk = self.tasks.pop_chunk(self.plan["n_workers"])
+                if not chunk:
+                    return
+                self.dispatched.update(chunk)
+            args = [arg for index in chunk for arg in self.arg_tuples[index]]
             marks = self.marker_dir, os.getpid()
-            yield delayed(_run_task)(
-                self.func, index, share, *marks, *self.arg_tuples[index]
-            )
+            tasks = [(index, len(self.arg_tuples[index])) for index in chunk]
+            yield delayed(_run_chunk)(self.func, share, *marks, tasks, *args)
 
     def _consume(self, kind):
         start = time.perf_counter()
         parallel = self.runner._pool()
-        for result in parallel(self._feed(self.plan["inner_n_jobs"])):
+        for chunk in parallel(self._feed(self.plan["inner_n_jobs"])):
             if kind == "cold" and self.plan["pool_start_seconds"] is None:
-                seconds = time.perf_counter() - start - result.seconds
+                seconds = time.perf_counter() - start - sum(r.seconds for r in chunk)
                 self.plan["pool_start_seconds"] = seconds
                 _pool_start.update(seconds=max(seconds, 0.1), measured=True)
             with self.cond:
-                self.dispatched.discard(result.index)
-                self._record(result, in_caller=False)
+                for result in chunk:
+                    self.dispatched.discard(result.index)
+                    self._record(result, in_caller=False)
                 if self.caller_error is not None:
                     raise self.caller_error
 

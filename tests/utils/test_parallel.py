@@ -16,6 +16,7 @@ from _probes import (
     max_overlap,
     memmap_file,
     read_log,
+    sleep_then,
 )
 from joblib import cpu_count, parallel_backend, parallel_config
 from joblib.externals.loky import get_reusable_executor
@@ -438,6 +439,43 @@ def test_a_pool_kept_open_memory_maps_the_data_once(pool_start_pinned):
     assert len(first) == 1 and first == second  # one file for both maps
     first, second = files(BudgetedParallel(2, n_tasks=4, data_bytes=X.nbytes))
     assert first and second and first != second  # without ``with``: one per map
+
+
+def _count_dispatches(monkeypatch):
+    """The sizes of the chunks the pool is given, in a list as they go."""
+    sizes, feed = [], _parallel._Dispatch._feed
+
+    def counting_feed(self, share):
+        for func, args, kwargs in feed(self, share):
+            sizes.append(len(args[4]))  # (func, share, marker_dir, pid, tasks, ...)
+            yield func, args, kwargs
+
+    monkeypatch.setattr(_parallel._Dispatch, "_feed", counting_feed)
+    return sizes
+
+
+def test_short_tasks_share_dispatches_long_ones_do_not(monkeypatch, force_workers):
+    dispatches = _count_dispatches(monkeypatch)
+    runner = BudgetedParallel(2, n_tasks=40)
+    tasks, names = [(0.005, i) for i in range(40)], ["sleep"] * 40  # alike
+    assert runner.map(sleep_then, tasks, names=names) == list(range(40))  # in order
+    assert runner.plan["tasks_in_workers"] == 40
+    assert sum(dispatches) == 40 and max(dispatches) > 1
+    assert len(dispatches) <= 30, dispatches  # chunks of <= 0.1 s, smaller at the end
+    dispatches.clear()
+    runner = BudgetedParallel(2, n_tasks=6)
+    tasks, names = [(0.06, i) for i in range(6)], ["sleep"] * 6
+    assert runner.map(sleep_then, tasks, names=names) == list(range(6))
+    assert len(dispatches) == 6  # tasks longer than a chunk go one by one
+
+
+def test_a_task_that_kills_its_worker_is_named_alone_among_short_ones(force_workers):
+    tasks = [(0.005, i, i == 25) for i in range(40)]
+    runner = BudgetedParallel(2, n_tasks=40)
+    names = ["sleep"] * 25 + ["dies"] + ["sleep"] * 14
+    out = runner.map(sleep_then, tasks, names=names, lost=lambda error: error)
+    assert out[:25] + out[26:] == [*range(25), *range(26, 40)]
+    assert "died while running ['dies']" in str(out[25])
 
 
 def test_a_map_alone_does_not_start_a_cold_pool_for_a_cheap_batch(monkeypatch):
