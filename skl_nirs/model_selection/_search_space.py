@@ -250,11 +250,8 @@ class SearchSpace:
 
     def suggest(self, trial):
         """Sample a candidate on an Optuna trial; return the estimator parameters."""
-        index = 0
-        if len(self.subspaces) > 1:
-            index = trial.suggest_categorical(
-                _SUBSPACE, list(range(len(self.subspaces)))
-            )
+        indices = list(range(len(self.subspaces)))
+        index = trial.suggest_categorical(_SUBSPACE, indices) if len(indices) > 1 else 0
         for key, (distribution, _) in self.subspaces[index].items():
             _suggest(trial, self._optuna_name(index, key), distribution)
         return self.candidate(trial.params)
