@@ -37,6 +37,7 @@ from numbers import Integral
 from typing import NamedTuple
 
 import joblib
+import numpy as np
 from joblib import effective_n_jobs
 from sklearn import config_context, get_config
 from sklearn.base import clone
@@ -240,6 +241,15 @@ _TRANSFER_BYTES_PER_SECOND = 1e9
 # joblib memory-maps inputs above 1 MB in a folder of its own per call, whose
 # removal waits 0.1 s when the workers still hold the file (joblib.disk).
 _MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
+# Arrays from 64 KiB go to process workers as memory maps of our own, written
+# once per pool: sent with every task they cross a pipe of 64 KiB while the
+# cores are busy (a 480 KB X left workers 3 ms idle per 14 ms task). (joblib
+# maps them only above 1 MB; a Parallel with another threshold would restart
+# the user's workers, which joblib reuses only for the same options.)
+_SHARED_BYTES = 1 << 16
+# Where joblib writes its memory maps (memory, not disk), when there is one;
+# our maps and the markers of started tasks go there too.
+_SHARED_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
 # Seconds per unit of size of the work measured by earlier calls, by key
@@ -247,12 +257,9 @@ _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
 _known_rates = {}
 _KNOWN_RATES_KEPT = 1000
 _known_rates_lock = threading.Lock()  # (maps may run in several threads at once)
-# A dispatch (its pickling, transfer and result) costs the caller about a
-# millisecond: short tasks go in chunks of at most this many seconds.
-_CHUNK_SECONDS = 0.1
-# Results as they come. One chunk per dispatch, as _Tasks makes them (joblib's
-# automatic batches would bundle tasks of unequal cost against our order); one
-# queued per worker, so that a worker does not wait for its next chunk.
+# Results as they come. One task per dispatch, as _Tasks orders them (joblib's
+# automatic batches would bundle tasks of unequal cost); one queued per worker,
+# so that a worker does not wait for its next task.
 _POOL_OPTIONS = {
     "return_as": "generator_unordered",
     "batch_size": 1,
@@ -291,21 +298,6 @@ def _run_task(func, index, share, marker_dir, caller_pid, *args):
     finally:
         _cpu_share.reset(token)
     return _TaskResult(index, value, time.perf_counter() - start, os.getpid())
-
-
-def _run_chunk(func, share, marker_dir, caller_pid, tasks, *args):
-    """Run ``tasks``, pairs ``(index, n_args)``, in turn; see :func:`_run_task`.
-
-    ``args`` holds their arguments one task after the other, flat (for Dask).
-    """
-    results, start = [], 0
-    for index, n_args in tasks:
-        task_args = args[start : start + n_args]
-        results.append(
-            _run_task(func, index, share, marker_dir, caller_pid, *task_args)
-        )
-        start += n_args
-    return results
 
 
 def _exit_with_parent(caller_pid):
@@ -432,30 +424,6 @@ class _Tasks:
         self._explored.add(self.groups[index])
         self._running[index] = time.perf_counter()
         return index
-
-    def pop_chunk(self, n_workers):
-        """The tasks of one dispatch: the next task, and more while short.
-
-        Measured tasks are bundled up to ``_CHUNK_SECONDS``, and to a share of
-        the work left small enough that every worker still gets two chunks.
-        """
-        index = self.pop()
-        if index is None or not self.is_measured(index):
-            return [] if index is None else [index]
-        rates = self.running_rates()
-        estimates = {i: self.estimate(i, rates) for i in [index, *self.pending]}
-        room = min(_CHUNK_SECONDS, sum(estimates.values()) / (2 * n_workers))
-        chunk, seconds = [index], estimates[index]
-        for i in sorted(self.pending, key=lambda i: (-estimates[i], i)):
-            if seconds + estimates[i] > room:
-                break
-            if not self.is_measured(i):  # (its cost is a guess)
-                continue
-            self.pending.remove(i)
-            self._running[i] = time.perf_counter()
-            chunk.append(i)
-            seconds += estimates[i]
-        return chunk
 
     def put_back(self, indices):
         for index in indices:
@@ -624,6 +592,8 @@ class BudgetedParallel:
         self._mapped = 0  # tasks of the earlier maps
         self._keep_open = False
         self._parallel = None  # the pool kept open between maps, inside ``with``
+        self._shared_dir = None  # the memory maps of large inputs (``_shared``)
+        self._shared_maps = {}  # id(array): (array, its memory map)
 
     def __enter__(self):
         self._keep_open = True
@@ -661,6 +631,27 @@ class BudgetedParallel:
         parallel, self._parallel = self._parallel, None
         if parallel is not None:
             parallel.__exit__(None, None, None)
+        folder, self._shared_dir, self._shared_maps = self._shared_dir, None, {}
+        if folder is not None:  # (open maps outlive their files)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _shared(self, arg):
+        """``arg``, or a read-only memory map of it if it is a large array.
+
+        Process workers open the map's file instead of receiving the array
+        with each task; it is written once while the pool is open.
+        """
+        if type(arg) is not np.ndarray or arg.nbytes < _SHARED_BYTES:
+            return arg
+        if arg.dtype.hasobject:
+            return arg
+        if id(arg) not in self._shared_maps:
+            if self._shared_dir is None:
+                self._shared_dir = tempfile.mkdtemp(prefix="skl_nirs-", dir=_SHARED_DIR)
+            path = os.path.join(self._shared_dir, f"{len(self._shared_maps)}.npy")
+            np.save(path, arg)
+            self._shared_maps[id(arg)] = (arg, np.load(path, mmap_mode="r"))
+        return self._shared_maps[id(arg)][1]
 
     def map(self, func, arg_tuples, *, names=None, keys=None, sizes=None, lost=None):
         """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
@@ -699,6 +690,8 @@ class BudgetedParallel:
         except BaseException:
             self._close_pool()  # (a pool that failed is not reused)
             raise
+        if not self._keep_open:
+            self._close_pool()
         self._rate = tasks.mean_rate()
         self._mapped += n
         rates = tasks.rates()
@@ -882,7 +875,7 @@ class _Dispatch:
     def _in_pool(self, kind):
         self.plan["pool"] = kind
         if self.plan["backend"] in ("loky", "multiprocessing"):
-            self.marker_dir = tempfile.mkdtemp(prefix="skl_nirs-")
+            self.marker_dir = tempfile.mkdtemp(prefix="skl_nirs-", dir=_SHARED_DIR)
         try:
             while True:
                 try:
@@ -903,29 +896,27 @@ class _Dispatch:
     def _feed(self, share):
         while True:
             with self.cond:
-                if self.caller_error:
+                index = None if self.caller_error else self.tasks.pop()
+                if index is None:
                     return
-                chunk = self.tasks.pop_chunk(self.plan["n_workers"])
-                if not chunk:
-                    return
-                self.dispatched.update(chunk)
-            args = [arg for index in chunk for arg in self.arg_tuples[index]]
+                self.dispatched.add(index)
+            args = self.arg_tuples[index]
+            if self.marker_dir is not None:  # (process workers)
+                args = [self.runner._shared(arg) for arg in args]
             marks = self.marker_dir, os.getpid()
-            tasks = [(index, len(self.arg_tuples[index])) for index in chunk]
-            yield delayed(_run_chunk)(self.func, share, *marks, tasks, *args)
+            yield delayed(_run_task)(self.func, index, share, *marks, *args)
 
     def _consume(self, kind):
         start = time.perf_counter()
         parallel = self.runner._pool()
-        for chunk in parallel(self._feed(self.plan["inner_n_jobs"])):
+        for result in parallel(self._feed(self.plan["inner_n_jobs"])):
             if kind == "cold" and self.plan["pool_start_seconds"] is None:
-                seconds = time.perf_counter() - start - sum(r.seconds for r in chunk)
+                seconds = time.perf_counter() - start - result.seconds
                 self.plan["pool_start_seconds"] = seconds
                 _pool_start.update(seconds=max(seconds, 0.1), measured=True)
             with self.cond:
-                for result in chunk:
-                    self.dispatched.discard(result.index)
-                    self._record(result, in_caller=False)
+                self.dispatched.discard(result.index)
+                self._record(result, in_caller=False)
                 if self.caller_error is not None:
                     raise self.caller_error
 

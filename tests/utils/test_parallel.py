@@ -441,32 +441,20 @@ def test_a_pool_kept_open_memory_maps_the_data_once(pool_start_pinned):
     assert first and second and first != second  # without ``with``: one per map
 
 
-def _count_dispatches(monkeypatch):
-    """The sizes of the chunks the pool is given, in a list as they go."""
-    sizes, feed = [], _parallel._Dispatch._feed
-
-    def counting_feed(self, share):
-        for func, args, kwargs in feed(self, share):
-            sizes.append(len(args[4]))  # (func, share, marker_dir, pid, tasks, ...)
-            yield func, args, kwargs
-
-    monkeypatch.setattr(_parallel._Dispatch, "_feed", counting_feed)
-    return sizes
-
-
-def test_short_tasks_share_dispatches_long_ones_do_not(monkeypatch, force_workers):
-    dispatches = _count_dispatches(monkeypatch)
-    runner = BudgetedParallel(2, n_tasks=40)
-    tasks, names = [(0.005, i) for i in range(40)], ["sleep"] * 40  # alike
-    assert runner.map(sleep_then, tasks, names=names) == list(range(40))  # in order
-    assert runner.plan["tasks_in_workers"] == 40
-    assert sum(dispatches) == 40 and max(dispatches) > 1
-    assert len(dispatches) <= 30, dispatches  # chunks of <= 0.1 s, smaller at the end
-    dispatches.clear()
-    runner = BudgetedParallel(2, n_tasks=6)
-    tasks, names = [(0.06, i) for i in range(6)], ["sleep"] * 6
-    assert runner.map(sleep_then, tasks, names=names) == list(range(6))
-    assert len(dispatches) == 6  # tasks longer than a chunk go one by one
+def test_arrays_from_64_kib_reach_workers_as_memory_maps_written_once(
+    force_workers,
+):
+    X = np.ones((200, 300))  # 480 KB: below joblib's 1 MB, sent with each task
+    small = np.ones((10, 10))
+    with BudgetedParallel(2, n_tasks=4) as runner:
+        files = runner.map(memmap_file, [(X, 0)] * 4 + [(small, 0)] * 2)
+        files += runner.map(memmap_file, [(X, 0)] * 2)  # the same file again
+        folder = runner._shared_dir
+    assert runner.plan["tasks_in_workers"] == 8
+    assert {os.path.dirname(name) for name in files[:4] + files[6:]} == {folder}
+    assert len(set(files[:4] + files[6:])) == 1
+    assert files[4:6] == [None, None]  # small arrays travel with their task
+    assert not os.path.exists(folder)  # removed with the pool
 
 
 def test_a_task_that_kills_its_worker_is_named_alone_among_short_ones(force_workers):
