@@ -266,6 +266,14 @@ _POOL_OPTIONS = {
     "pre_dispatch": "2*n_jobs",
 }
 _parent_watched = None  # the caller pid a worker of ours watches (see _run_task)
+# Native code that holds the GIL (LAPACK through scipy.linalg, which PCA's
+# "full" solver calls) runs one thread at a time: threads on one BLAS thread
+# each are then slower than one thread on all of them. A thread sleeping
+# _GIL_PROBE_SECONDS at a time and waking later than _GIL_HELD_SECONDS was
+# kept from the GIL by native code (Python code lets go every 5 ms; the
+# scheduler delays a wake-up by a few ms). Tasks holding it _GIL_BOUND of their
+# time run one at a time.
+_GIL_PROBE_SECONDS, _GIL_HELD_SECONDS, _GIL_BOUND = 0.01, 0.03, 0.75
 
 
 class _TaskResult(NamedTuple):
@@ -298,6 +306,30 @@ def _run_task(func, index, share, marker_dir, caller_pid, *args):
     finally:
         _cpu_share.reset(token)
     return _TaskResult(index, value, time.perf_counter() - start, os.getpid())
+
+
+def _gil_held(run):
+    """``run()``, and the share of its time native code held the GIL."""
+    stop, held = threading.Event(), [0.0]
+
+    def watch():  # (waking needs the GIL: a late wake-up is time it was held)
+        while True:
+            start = time.perf_counter()
+            if stop.wait(_GIL_PROBE_SECONDS):
+                return
+            late = time.perf_counter() - start - _GIL_PROBE_SECONDS
+            if late > _GIL_HELD_SECONDS:
+                held[0] += late
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    start = time.perf_counter()
+    watcher.start()
+    try:
+        result = run()
+    finally:
+        stop.set()
+        watcher.join()
+    return result, min(1.0, held[0] / max(time.perf_counter() - start, 1e-9))
 
 
 def _exit_with_parent(caller_pid):
@@ -513,6 +545,7 @@ def _make_plan(n_jobs, n_tasks, prefer):
         "pool_cost": None,
         "estimate": None,
         "pool_start_seconds": None,
+        "gil_held": None,
         "tasks_in_caller": 0,
         "tasks_in_workers": 0,
         "caller_seconds": 0.0,
@@ -576,7 +609,8 @@ class BudgetedParallel:
         ...), ``tasks_in_caller`` / ``tasks_in_workers`` and their measured
         ``caller_seconds`` / ``worker_seconds``, the ``estimate`` (seconds of
         the tasks left, those of later maps included) and ``pool_cost`` behind
-        the decision, its ``reason``,
+        the decision, its ``reason``, ``gil_held`` (under threads: the share of
+        the first task's time native code held the GIL),
         ``pool_start_seconds`` when a cold pool was started, and ``sequential``
         (no task ran in a worker) with its ``sequential_reason``.
     """
@@ -589,6 +623,7 @@ class BudgetedParallel:
         self.total_tasks = total_tasks
         self.plan = _make_plan(n_jobs, n_tasks, prefer)
         self._rate = None  # seconds per unit of size, measured by earlier maps
+        self._gil_held = None  # the GIL share of a task, measured in threads
         self._mapped = 0  # tasks of the earlier maps
         self._keep_open = False
         self._parallel = None  # the pool kept open between maps, inside ``with``
@@ -728,12 +763,14 @@ class _Dispatch:
         plan = self.plan
         if plan["dispatch"] == "caller":
             self._all_in_caller()
+        elif plan["threads"]:
+            plan["reason"] = "threads: no pool to start"
+            if plan["dispatch"] != "auto":
+                plan["reason"] = f"forced: {plan['dispatch']}"
+            self._in_threads()
         elif plan["dispatch"] != "auto":
             plan["reason"] = f"forced: {plan['dispatch']}"
             self._in_pool(_pool_kind(plan))
-        elif plan["threads"]:
-            plan["reason"] = "threads: no pool to start"
-            self._in_pool("threads")
         else:
             self._measure_then_decide(_pool_kind(plan))
         return [self.results[i] for i in range(len(self.arg_tuples))]
@@ -869,6 +906,32 @@ class _Dispatch:
             f"{self.plan['caller_seconds']:.3f} s in the caller; a {kind} pool "
             f"costs ~{cost:.2f} s"
         )
+
+    # -- threads: as many at once as the GIL lets run ----------------------------
+
+    def _in_threads(self):
+        """Run the tasks in threads, or one at a time if they hold the GIL.
+
+        The runner's first task runs in the caller with the whole budget while
+        :func:`_gil_held` measures it. If it held the GIL ``_GIL_BOUND`` of its
+        time, threads would take turns on one BLAS thread each: the other tasks
+        run one at a time in the caller with the whole budget (the plan of
+        ``n_jobs=1``); otherwise in the backend's threads with their share.
+        """
+        plan, runner = self.plan, self.runner
+        if runner._gil_held is None and self.tasks.pending:
+            index, budget = self.tasks.pop(), plan["budget"]
+            result, runner._gil_held = _gil_held(lambda: self._run_here(index, budget))
+            self._record(result, in_caller=True)
+        plan["gil_held"] = runner._gil_held
+        if (runner._gil_held or 0.0) < _GIL_BOUND:
+            return self._in_pool("threads")
+        plan["inner_n_jobs"] = plan["blas_threads"] = plan["budget"]
+        plan["reason"] += (
+            f"; the tasks hold the GIL {runner._gil_held:.0%} of their time: "
+            f"one at a time in the caller, with {plan['budget']} BLAS threads"
+        )
+        self._all_in_caller()
 
     # -- the pool ---------------------------------------------------------------
 

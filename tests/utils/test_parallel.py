@@ -1,3 +1,4 @@
+import ctypes
 import os
 import signal
 import subprocess
@@ -88,12 +89,37 @@ def test_threading_backend_limits_blas_to_the_share(tmp_path, force_workers):
     branches = [(f"p{i}", RecordingTransformer(sleep=0.05, log=log)) for i in range(4)]
     with parallel_backend("threading"):
         union = ParallelBranches(branches, n_jobs=2).fit(X)
-    rows = read_log(log)
+    rows = sorted(read_log(log), key=lambda row: row["start"])
     assert {r["pid"] for r in rows} == {os.getpid()}
-    share = union.parallel_plan_["blas_threads"]
+    plan = union.parallel_plan_
+    share = plan["blas_threads"]
     assert share == max(1, cpu_count() // 2)
-    assert all(r["blas"] <= share for r in rows)
+    # the first task runs alone, its GIL measured (sleeps release it); the
+    # others share the cores in threads
+    assert plan["gil_held"] < 0.5
+    assert plan["tasks_in_caller"] == 1 and plan["tasks_in_workers"] == 3
+    assert rows[1]["start"] >= rows[0]["end"]
+    assert all(r["blas"] <= share for r in rows[1:])
     _within_budget(rows, cpu_count())
+
+
+def _hold_the_gil(seconds):
+    """Native code that keeps the GIL (as scipy.linalg's LAPACK wrappers do)."""
+    ctypes.PyDLL(None).usleep(int(seconds * 1e6))  # (PyDLL: the GIL is kept)
+    return seconds
+
+
+def test_under_threads_tasks_that_hold_the_gil_run_one_at_a_time():
+    with parallel_backend("threading"):
+        runner = BudgetedParallel(2, n_tasks=4)
+        assert runner.map(_hold_the_gil, [(0.3,)] * 4) == [0.3] * 4
+        plan = runner.plan
+        assert plan["gil_held"] >= 0.75 and plan["tasks_in_caller"] == 4
+        assert plan["inner_n_jobs"] == plan["blas_threads"] == plan["budget"]
+        assert "one at a time in the caller" in plan["reason"]
+        runner = BudgetedParallel(2, n_tasks=4)  # work that lets go of the GIL
+        runner.map(time.sleep, [(0.3,)] * 4)
+    assert runner.plan["gil_held"] < 0.5 and runner.plan["tasks_in_workers"] == 3
 
 
 def test_plan_matches_what_ran(tmp_path, force_workers):
@@ -152,7 +178,9 @@ def test_under_threads_costly_work_runs_in_the_callers_threads(tmp_path):
         )
     rows, plan = read_log(log), union.parallel_plan_
     assert {r["pid"] for r in rows} == {os.getpid()}
-    assert plan["pool"] == "threads" and plan["tasks_in_workers"] == 4
+    # (the first task runs in the caller, its GIL measured: sleeps release it)
+    assert plan["pool"] == "threads" and plan["tasks_in_caller"] == 1
+    assert plan["tasks_in_workers"] == 3
     assert all(r["assume_finite"] for r in rows)
 
 
@@ -372,8 +400,8 @@ def test_costly_search_fits_run_in_workers_with_the_callers_config(
     if backend is None:  # auto: measured in the caller, the rest in workers
         assert plan["reason"].startswith("costly work")
         assert len(in_workers) == plan["tasks_in_workers"] >= 1
-    else:  # the caller's threads
-        assert in_workers == [] and plan["tasks_in_workers"] == 6
+    else:  # the caller's threads (the first task in the caller, its GIL measured)
+        assert in_workers == [] and plan["tasks_in_workers"] == 5
 
 
 def test_a_search_starts_a_cold_pool_for_the_work_of_all_its_batches(
