@@ -96,6 +96,11 @@ def memmap_file(X, seconds):
     return getattr(X, "filename", None)
 
 
+def array_seen(X):
+    """How a task sees its array: its type, whether writable, and its sum."""
+    return type(X).__name__, X.flags.writeable, float(X.sum())
+
+
 def sleep_then(seconds, value, die=False):
     """Sleep, then return ``value``, or kill the process if ``die``."""
     time.sleep(seconds)

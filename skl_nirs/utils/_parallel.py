@@ -241,15 +241,13 @@ _TRANSFER_BYTES_PER_SECOND = 1e9
 # joblib memory-maps inputs above 1 MB in a folder of its own per call, whose
 # removal waits 0.1 s when the workers still hold the file (joblib.disk).
 _MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
-# Arrays from 64 KiB go to process workers as memory maps of our own, written
-# once per pool: sent with every task they cross a pipe of 64 KiB while the
-# cores are busy (a 480 KB X left workers 3 ms idle per 14 ms task). (joblib
-# maps them only above 1 MB; a Parallel with another threshold would restart
-# the user's workers, which joblib reuses only for the same options.)
-_SHARED_BYTES = 1 << 16
-# Where joblib writes its memory maps (memory, not disk), when there is one;
-# our maps and the markers of started tasks go there too.
-_SHARED_DIR = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Arrays from 64 KiB to joblib's 1 MB go to process workers through a file
+# written once per pool, which each task reads into its own copy: sent with
+# every task they would cross a pipe of 64 KiB while the cores are busy (a
+# 480 KB X left the workers 3 ms idle per 14 ms task). (Above 1 MB joblib
+# memory-maps them; a Parallel with a lower threshold would restart the user's
+# workers, which joblib reuses only for the same options.)
+_FILED_BYTES = 1 << 16
 
 _pool_start = {"seconds": _POOL_START_SECONDS, "measured": False}
 # Seconds per unit of size of the work measured by earlier calls, by key
@@ -271,9 +269,22 @@ _parent_watched = None  # the caller pid a worker of ours watches (see _run_task
 # each are then slower than one thread on all of them. A thread sleeping
 # _GIL_PROBE_SECONDS at a time and waking later than _GIL_HELD_SECONDS was
 # kept from the GIL by native code (Python code lets go every 5 ms; the
-# scheduler delays a wake-up by a few ms). Tasks holding it _GIL_BOUND of their
-# time run one at a time.
+# scheduler delays a wake-up by a few ms on an idle core, more under load).
+# Work holding it _GIL_BOUND of the first _GIL_PROBE_WINDOW (or of the first
+# task) runs one task at a time. (Native calls that each hold it for less than
+# _GIL_HELD_SECONDS are not seen.)
 _GIL_PROBE_SECONDS, _GIL_HELD_SECONDS, _GIL_BOUND = 0.01, 0.03, 0.75
+_GIL_PROBE_WINDOW = 0.05
+
+
+class _FiledArray:
+    """An array saved in a file: pickled as its path, unpickled as a copy."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return np.load, (self.path,)
 
 
 class _TaskResult(NamedTuple):
@@ -306,30 +317,6 @@ def _run_task(func, index, share, marker_dir, caller_pid, *args):
     finally:
         _cpu_share.reset(token)
     return _TaskResult(index, value, time.perf_counter() - start, os.getpid())
-
-
-def _gil_held(run):
-    """``run()``, and the share of its time native code held the GIL."""
-    stop, held = threading.Event(), [0.0]
-
-    def watch():  # (waking needs the GIL: a late wake-up is time it was held)
-        while True:
-            start = time.perf_counter()
-            if stop.wait(_GIL_PROBE_SECONDS):
-                return
-            late = time.perf_counter() - start - _GIL_PROBE_SECONDS
-            if late > _GIL_HELD_SECONDS:
-                held[0] += late
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    start = time.perf_counter()
-    watcher.start()
-    try:
-        result = run()
-    finally:
-        stop.set()
-        watcher.join()
-    return result, min(1.0, held[0] / max(time.perf_counter() - start, 1e-9))
 
 
 def _exit_with_parent(caller_pid):
@@ -627,8 +614,8 @@ class BudgetedParallel:
         self._mapped = 0  # tasks of the earlier maps
         self._keep_open = False
         self._parallel = None  # the pool kept open between maps, inside ``with``
-        self._shared_dir = None  # the memory maps of large inputs (``_shared``)
-        self._shared_maps = {}  # id(array): (array, its memory map)
+        self._filed_dir = None  # the files of mid-sized inputs (``_file``)
+        self._filed = {}  # id(array): (array, its _FiledArray)
 
     def __enter__(self):
         self._keep_open = True
@@ -664,29 +651,31 @@ class BudgetedParallel:
 
     def _close_pool(self):
         parallel, self._parallel = self._parallel, None
-        if parallel is not None:
-            parallel.__exit__(None, None, None)
-        folder, self._shared_dir, self._shared_maps = self._shared_dir, None, {}
-        if folder is not None:  # (open maps outlive their files)
-            shutil.rmtree(folder, ignore_errors=True)
+        folder, self._filed_dir, self._filed = self._filed_dir, None, {}
+        try:
+            if parallel is not None:
+                parallel.__exit__(None, None, None)
+        finally:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
-    def _shared(self, arg):
-        """``arg``, or a read-only memory map of it if it is a large array.
+    def _file(self, arg):
+        """``arg``, or a :class:`_FiledArray` of it for a mid-sized array.
 
-        Process workers open the map's file instead of receiving the array
-        with each task; it is written once while the pool is open.
+        The array is written once while the pool is open (the same object is
+        assumed unchanged meanwhile, as joblib assumes of its memory maps).
         """
-        if type(arg) is not np.ndarray or arg.nbytes < _SHARED_BYTES:
+        if type(arg) is not np.ndarray or arg.dtype.hasobject:
             return arg
-        if arg.dtype.hasobject:
+        if not _FILED_BYTES <= arg.nbytes <= _MEMMAP_BYTES:
             return arg
-        if id(arg) not in self._shared_maps:
-            if self._shared_dir is None:
-                self._shared_dir = tempfile.mkdtemp(prefix="skl_nirs-", dir=_SHARED_DIR)
-            path = os.path.join(self._shared_dir, f"{len(self._shared_maps)}.npy")
+        if id(arg) not in self._filed:
+            if self._filed_dir is None:
+                self._filed_dir = tempfile.mkdtemp(prefix="skl_nirs-")
+            path = os.path.join(self._filed_dir, f"{len(self._filed)}.npy")
             np.save(path, arg)
-            self._shared_maps[id(arg)] = (arg, np.load(path, mmap_mode="r"))
-        return self._shared_maps[id(arg)][1]
+            self._filed[id(arg)] = (arg, _FiledArray(path))
+        return self._filed[id(arg)][1]
 
     def map(self, func, arg_tuples, *, names=None, keys=None, sizes=None, lost=None):
         """Return ``[func(*args) for args in arg_tuples]``, computed in parallel.
@@ -804,7 +793,8 @@ class _Dispatch:
         if pool:
             return self._in_pool(kind)
         config = get_config()
-        caller = threading.Thread(target=self._caller_loop, args=(config,))
+        share = self.plan["inner_n_jobs"]
+        caller = threading.Thread(target=self._caller_loop, args=(config, share))
         caller.daemon = True  # an interrupted fit does not wait for its task
         caller.start()
         poll = max(0.01, _pool_cost(kind, 1, 0) / 50)
@@ -829,11 +819,12 @@ class _Dispatch:
         if not pool:
             self.plan["reason"] = self._cheap_reason(kind)
 
-    def _caller_loop(self, config):
-        share = self.plan["inner_n_jobs"]
+    def _caller_loop(self, config, share, n_tasks=None):
+        """Run tasks in this thread until told to stop, or ``n_tasks`` of them."""
         self.caller_thread = threading.get_native_id()
         with config_context(**config):
-            while True:
+            while n_tasks is None or n_tasks > 0:
+                n_tasks = None if n_tasks is None else n_tasks - 1
                 with self.cond:
                     if self.stop or self._workers_started():
                         return
@@ -910,35 +901,59 @@ class _Dispatch:
     # -- threads: as many at once as the GIL lets run ----------------------------
 
     def _in_threads(self):
-        """Run the tasks in threads, or one at a time if they hold the GIL.
+        """Run the tasks in threads, unless they hold the GIL.
 
-        The runner's first task runs in the caller with the whole budget while
-        :func:`_gil_held` measures it. If it held the GIL ``_GIL_BOUND`` of its
-        time, threads would take turns on one BLAS thread each: the other tasks
-        run one at a time in the caller with the whole budget (the plan of
-        ``n_jobs=1``); otherwise in the backend's threads with their share.
+        The runner's first task runs in a thread of the caller with the whole
+        budget, while this thread measures how long native code keeps it from
+        the GIL (see ``_GIL_PROBE_SECONDS``). Work that holds it less than
+        ``_GIL_BOUND`` of the time goes on in the backend's threads, on their
+        share, as soon as this is known; otherwise the caller runs every task,
+        one at a time with the whole budget (the plan of ``n_jobs=1``): threads
+        would take turns on one BLAS thread each. A runner measures once.
         """
-        plan, runner = self.plan, self.runner
-        if runner._gil_held is None and self.tasks.pending:
-            index, budget = self.tasks.pop(), plan["budget"]
-            result, runner._gil_held = _gil_held(lambda: self._run_here(index, budget))
-            self._record(result, in_caller=True)
+        plan, runner, first = self.plan, self.runner, None
+        if runner._gil_held is None:
+            config, budget = get_config(), plan["budget"]
+            first = threading.Thread(target=self._caller_loop, args=(config, budget, 1))
+            first.daemon = True  # an interrupted fit does not wait for its task
+            start, held = time.perf_counter(), 0.0
+            first.start()
+            with self.cond:
+                while not self.caller_error:
+                    before = time.perf_counter()
+                    self.cond.wait(_GIL_PROBE_SECONDS)  # (waking needs the GIL)
+                    late = time.perf_counter() - before - _GIL_PROBE_SECONDS
+                    held += late if late > _GIL_HELD_SECONDS else 0.0
+                    done = plan["tasks_in_caller"] or not self.tasks.pending
+                    if done or time.perf_counter() - start >= _GIL_PROBE_WINDOW:
+                        break
+                elapsed = max(time.perf_counter() - start, 1e-9)
+                runner._gil_held = min(1.0, held / elapsed)
         plan["gil_held"] = runner._gil_held
-        if (runner._gil_held or 0.0) < _GIL_BOUND:
-            return self._in_pool("threads")
-        plan["inner_n_jobs"] = plan["blas_threads"] = plan["budget"]
-        plan["reason"] += (
-            f"; the tasks hold the GIL {runner._gil_held:.0%} of their time: "
-            f"one at a time in the caller, with {plan['budget']} BLAS threads"
-        )
-        self._all_in_caller()
+        if runner._gil_held < _GIL_BOUND:
+            if not self.caller_error:
+                self._in_pool("threads")
+        else:
+            plan["inner_n_jobs"] = plan["blas_threads"] = plan["budget"]
+            plan["reason"] += (
+                f"; the tasks hold the GIL {runner._gil_held:.0%} of their time: "
+                f"one at a time in the caller, with {plan['budget']} BLAS threads"
+            )
+            if first is not None:
+                first.join()
+            if not self.caller_error:
+                self._all_in_caller()
+        if first is not None:
+            first.join()
+        if self.caller_error is not None:
+            raise self.caller_error
 
     # -- the pool ---------------------------------------------------------------
 
     def _in_pool(self, kind):
         self.plan["pool"] = kind
         if self.plan["backend"] in ("loky", "multiprocessing"):
-            self.marker_dir = tempfile.mkdtemp(prefix="skl_nirs-", dir=_SHARED_DIR)
+            self.marker_dir = tempfile.mkdtemp(prefix="skl_nirs-")
         try:
             while True:
                 try:
@@ -965,7 +980,7 @@ class _Dispatch:
                 self.dispatched.add(index)
             args = self.arg_tuples[index]
             if self.marker_dir is not None:  # (process workers)
-                args = [self.runner._shared(arg) for arg in args]
+                args = [self.runner._file(arg) for arg in args]
             marks = self.marker_dir, os.getpid()
             yield delayed(_run_task)(self.func, index, share, *marks, *args)
 
