@@ -65,13 +65,6 @@ def _is_predictor(estimator):
     return get_tags(estimator).estimator_type in ("regressor", "classifier")
 
 
-def _is_branch(estimator):
-    """A transformer, regressor or classifier instance."""
-    if isinstance(estimator, type) or not hasattr(estimator, "fit"):
-        return False
-    return hasattr(estimator, "transform") or _is_predictor(estimator)
-
-
 def _transformer_role(self):
     return self.final_estimator is None
 
@@ -391,10 +384,17 @@ class ParallelBranches(
         names = [name for name, _ in self.branches]
         self._validate_names(names)
         for name, estimator in self.branches:
-            if estimator not in ("drop", "passthrough") and not _is_branch(estimator):
+            if estimator in ("drop", "passthrough"):
+                continue
+            if isinstance(estimator, type) or not hasattr(estimator, "fit"):
                 raise TypeError(
-                    f"Branch {name!r} must be an estimator instance (transformer or "
-                    f"predictor), 'drop' or 'passthrough'; got {estimator!r}."
+                    f"Branch {name!r} must be an estimator instance, 'drop' or "
+                    f"'passthrough'; got {estimator!r}."
+                )
+            if not (_is_predictor(estimator) or hasattr(estimator, "transform")):
+                raise TypeError(
+                    f"Branch {name!r} ({type(estimator).__name__}) is neither a "
+                    "transformer nor a regressor or classifier."
                 )
         if all(est == "drop" for _, est in self.branches) and not self.passthrough:
             raise ValueError("All branches are 'drop': there is nothing to fit.")
@@ -570,6 +570,11 @@ class ParallelBranches(
 
     def _fit(self, X, y, need_output, caller, fit_params):
         self._validate_branches()
+        if y is None and get_tags(self).target_tags.required:
+            raise ValueError(
+                "ParallelBranches requires y to be passed, but the target y is None "
+                "(it has predictor branches or a final_estimator)."
+            )
         X = self._validate_X(X, y, reset=True)
         routed = self._route(caller, fit_params)
         branches = [(n, e) for n, e in self.branches if e != "drop"]

@@ -420,8 +420,11 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         """The study, with copies of the sampler and pruner, or the defaults."""
         import optuna
 
-        sampler = copy.deepcopy(self.sampler) or self._default_sampler(seed)
-        pruner = copy.deepcopy(self.pruner) or optuna.pruners.NopPruner()
+        sampler, pruner = copy.deepcopy((self.sampler, self.pruner))
+        if sampler is None:
+            sampler = self._default_sampler(seed)
+        if pruner is None:
+            pruner = optuna.pruners.NopPruner()
         return _study.open_study(self.storage, self.study_name, sampler, pruner)
 
     def _setup(self, space, objective, X, y, splits, routed_params):
@@ -544,7 +547,9 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         self._store_results(study, space, refit_metric)
         if self.refit:
             self._refit(routed_params.estimator.fit, root, fit_data)
-        self.scorer_ = getattr(scorers, "_scorers", scorers)  # (a multi-metric dict)
+        self.scorer_ = (
+            scorers._scorers if isinstance(scorers, _MultimetricScorer) else scorers
+        )
         root.call_on_fit_task_end(estimator=self, **fit_data)
         return self
 

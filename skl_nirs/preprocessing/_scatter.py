@@ -226,7 +226,9 @@ class _ScatterCorrection(_SpectraTransformer):
         r_size = np.sqrt(residual @ residual / n_features)
         if _is_zero_scale(r_size, np.sqrt(scaled @ scaled / n_features), n_features):
             order = getattr(self, "order", 0)
-            what = f"a polynomial of degree at most {order=}" if order else "constant"
+            what = (
+                f"a polynomial of degree at most order={order}" if order else "constant"
+            )
             raise ValueError(
                 f"The reference spectrum is {what} along the wavelengths, so its "
                 "scatter coefficient cannot be told from the baseline: use a "

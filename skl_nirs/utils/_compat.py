@@ -4,9 +4,6 @@ They move between releases; this is the one file to fix when they do. Optional
 libraries (Dask) are imported here only once their user has imported them.
 """
 
-# Its imports are what this module is for (other modules import them from it).
-# ruff: noqa: F401
-
 import sys
 
 from joblib.externals.loky import reusable_executor as _loky_executor
@@ -106,3 +103,34 @@ def loky_pool_is_warm(n_workers):
         and executor._max_workers == n_workers
         and sum(p.is_alive() for p in list(executor._processes.values())) == n_workers
     )
+
+
+__all__ = [
+    "BaseSearchCV",
+    "BrokenProcessPool",
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "_BaseComposition",
+    "_VisualBlock",
+    "_MultimetricScorer",
+    "_check_feature_names_in",
+    "_check_method_params",
+    "_check_response_method",
+    "_get_container_adapter",
+    "_fit_and_score",
+    "_fit_context",
+    "_insert_error_scores",
+    "_routing_enabled",
+    "_validate_score_name",
+    "_validate_style_kwargs",
+    "_safe_indexing",
+    "_safe_set_output",
+    "_warn_or_raise_about_fit_failures",
+    "active_backend",
+    "check_matplotlib_support",
+    "loky_pool_is_warm",
+    "lost_worker_errors",
+    "study_creation_races",
+    "validate_params",
+]

@@ -17,6 +17,7 @@ from joblib import parallel_backend
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn import config_context
 from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.cluster import DBSCAN
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestRegressor, StackingRegressor
@@ -459,6 +460,11 @@ def test_verbose_prints_plan(spectra, capsys):
         (dict(branches=[(1, PCA())]), TypeError, "item 0 of branches has name 1"),
         (dict(branches=[("a", "scaler")]), TypeError, "Branch 'a' must be an est"),
         (dict(branches=[("a", PCA)]), TypeError, "Branch 'a' must be an estimator"),
+        (
+            dict(branches=[("a", DBSCAN())]),
+            TypeError,
+            r"Branch 'a' \(DBSCAN\) is neither a transformer nor a regressor",
+        ),
         (dict(branches=[("a", "drop")]), ValueError, "All branches are 'drop'"),
         (
             dict(branches=[("a", PCA())], branch_weights={"b": 1}),
@@ -519,7 +525,7 @@ def test_bad_parameters_fail_at_fit(spectra, params, error, match):
 
 def test_bad_data(spectra):
     X, y = spectra
-    with pytest.raises(ValueError, match="requires y to be passed"):
+    with pytest.raises(ValueError, match=r"requires y .* \(it has predictor br"):
         _stack().fit(X)
     stack = _stack().fit(X, y)
     with pytest.raises(ValueError, match="X has 5 features, but ParallelBranches"):
