@@ -268,11 +268,11 @@ _parent_watched = None  # the caller pid a worker of ours watches (see _run_task
 # "full" solver calls) runs one thread at a time: threads on one BLAS thread
 # each are then slower than one thread on all of them. A thread sleeping
 # _GIL_PROBE_SECONDS at a time and waking later than _GIL_HELD_SECONDS was
-# kept from the GIL by native code (Python code lets go every 5 ms; the
-# scheduler delays a wake-up by a few ms on an idle core, more under load).
-# Work holding it _GIL_BOUND of the first _GIL_PROBE_WINDOW (or of the first
-# task) runs one task at a time. (Native calls that each hold it for less than
-# _GIL_HELD_SECONDS are not seen.)
+# most likely kept from the GIL by native code all that while (Python code
+# lets go every 5 ms; the scheduler delays a wake-up by a few ms on an idle
+# core, more under load). Work holding it _GIL_BOUND of the first
+# _GIL_PROBE_WINDOW (or of the first task) runs one task at a time. (Native
+# calls that each hold it for less than _GIL_HELD_SECONDS are not seen.)
 _GIL_PROBE_SECONDS, _GIL_HELD_SECONDS, _GIL_BOUND = 0.01, 0.03, 0.75
 _GIL_PROBE_WINDOW = 0.05
 
@@ -917,14 +917,16 @@ class _Dispatch:
             first = threading.Thread(target=self._caller_loop, args=(config, budget, 1))
             first.daemon = True  # an interrupted fit does not wait for its task
             start, held = time.perf_counter(), 0.0
+            counted = plan["tasks_in_caller"]  # (by the earlier maps)
             first.start()
             with self.cond:
                 while not self.caller_error:
                     before = time.perf_counter()
                     self.cond.wait(_GIL_PROBE_SECONDS)  # (waking needs the GIL)
-                    late = time.perf_counter() - before - _GIL_PROBE_SECONDS
-                    held += late if late > _GIL_HELD_SECONDS else 0.0
-                    done = plan["tasks_in_caller"] or not self.tasks.pending
+                    waited = time.perf_counter() - before
+                    if waited > _GIL_PROBE_SECONDS + _GIL_HELD_SECONDS:
+                        held += waited  # (held all along, most likely)
+                    done = plan["tasks_in_caller"] > counted or not self.tasks.pending
                     if done or time.perf_counter() - start >= _GIL_PROBE_WINDOW:
                         break
                 elapsed = max(time.perf_counter() - start, 1e-9)

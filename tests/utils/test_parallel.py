@@ -26,7 +26,7 @@ from sklearn import config_context
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -122,6 +122,30 @@ def test_under_threads_tasks_that_hold_the_gil_run_one_at_a_time():
         runner = BudgetedParallel(2, n_tasks=4)  # work that lets go of the GIL
         runner.map(time.sleep, [(0.3,)] * 4)
     assert runner.plan["gil_held"] < 0.5 and runner.plan["tasks_in_workers"] == 3
+
+
+def _holding_the_gil(X):
+    _hold_the_gil(0.1)
+    return X
+
+
+def test_a_threaded_search_measures_the_gil_once_for_all_its_batches():
+    X, y = np.random.RandomState(0).rand(40, 5), np.arange(40.0)
+    search = OptunaSearchCV(
+        make_pipeline(FunctionTransformer(_holding_the_gil), Ridge()),
+        {"ridge__alpha": [0.1, 1.0, 10.0]},
+        n_trials=6,
+        batch_size=2,
+        cv=2,
+        n_jobs=2,
+        random_state=0,
+    )
+    with parallel_backend("threading"):
+        search.fit(X, y)
+    plan = search.parallel_plan_
+    assert plan["gil_held"] >= 0.75 and plan["tasks_in_workers"] == 0
+    assert plan["tasks_in_caller"] == 2 * len(search.cv_results_["params"])
+    assert plan["reason"].endswith("one at a time in the caller, with 2 BLAS threads")
 
 
 def test_plan_matches_what_ran(tmp_path, force_workers):
