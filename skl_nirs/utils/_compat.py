@@ -4,9 +4,12 @@ They move between releases; this is the one file to fix when they do. Optional
 libraries (Dask) are imported here only once their user has imported them.
 """
 
+import shutil
 import sys
+import tempfile
 
 from joblib.externals.loky import reusable_executor as _loky_executor
+from joblib.externals.loky.backend import resource_tracker as _resource_tracker
 from joblib.externals.loky.process_executor import BrokenProcessPool
 from joblib.parallel import _backend as _joblib_state
 from joblib.parallel import default_parallel_config, get_active_backend
@@ -105,6 +108,22 @@ def loky_pool_is_warm(n_workers):
     )
 
 
+def tracked_folder():
+    """A new temporary folder, removed by loky's resource tracker if we die.
+
+    The tracker (a process joblib's workers already use) removes it when this
+    process ends without :func:`remove_tracked_folder` (kill -9, say).
+    """
+    folder = tempfile.mkdtemp(prefix="skl_nirs-")
+    _resource_tracker.register(folder, "folder")
+    return folder
+
+
+def remove_tracked_folder(folder):
+    _resource_tracker.unregister(folder, "folder")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 __all__ = [
     "BaseSearchCV",
     "BrokenProcessPool",
@@ -131,6 +150,8 @@ __all__ = [
     "check_matplotlib_support",
     "loky_pool_is_warm",
     "lost_worker_errors",
+    "remove_tracked_folder",
     "study_creation_races",
+    "tracked_folder",
     "validate_params",
 ]

@@ -24,10 +24,8 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 """
 
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -49,6 +47,8 @@ from skl_nirs.utils._compat import (
     active_backend,
     loky_pool_is_warm,
     lost_worker_errors,
+    remove_tracked_folder,
+    tracked_folder,
 )
 
 # Constraint of an ``n_jobs`` parameter: joblib gives 0 no meaning.
@@ -268,13 +268,36 @@ _parent_watched = None  # the caller pid a worker of ours watches (see _run_task
 # "full" solver calls) runs one thread at a time: threads on one BLAS thread
 # each are then slower than one thread on all of them. A thread sleeping
 # _GIL_PROBE_SECONDS at a time and waking later than _GIL_HELD_SECONDS was
-# most likely kept from the GIL by native code all that while (Python code
-# lets go every 5 ms; the scheduler delays a wake-up by a few ms on an idle
-# core, more under load). Work holding it _GIL_BOUND of the first
-# _GIL_PROBE_WINDOW (or of the first task) runs one task at a time. (Native
-# calls that each hold it for less than _GIL_HELD_SECONDS are not seen.)
+# kept from the GIL by native code (Python code lets go every 5 ms; the
+# scheduler delays a wake-up by a few ms on an idle core, more under load).
+# Work holding it _GIL_BOUND of its first task (of its first _GIL_PROBE_WINDOW,
+# for a longer task) runs one task at a time. (Native calls that each hold it
+# for less than _GIL_HELD_SECONDS are not seen.)
 _GIL_PROBE_SECONDS, _GIL_HELD_SECONDS, _GIL_BOUND = 0.01, 0.03, 0.75
-_GIL_PROBE_WINDOW = 0.05
+_GIL_PROBE_WINDOW = 0.5
+
+
+class _GilProbe(threading.Thread):
+    """A thread measuring the share of time native code keeps it from the GIL."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop, self.held, self.since = threading.Event(), 0.0, time.perf_counter()
+
+    def run(self):
+        while True:
+            before = time.perf_counter()
+            if self.stop.wait(_GIL_PROBE_SECONDS):  # (waking needs the GIL)
+                return
+            late = time.perf_counter() - before - _GIL_PROBE_SECONDS
+            if late > _GIL_HELD_SECONDS:
+                self.held += late
+
+    def share(self):
+        """Stop; the share of the time since the start the GIL was held."""
+        self.stop.set()
+        self.join()
+        return min(1.0, self.held / max(time.perf_counter() - self.since, 1e-9))
 
 
 class _FiledArray:
@@ -657,7 +680,7 @@ class BudgetedParallel:
                 parallel.__exit__(None, None, None)
         finally:
             if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+                remove_tracked_folder(folder)
 
     def _file(self, arg):
         """``arg``, or a :class:`_FiledArray` of it for a mid-sized array.
@@ -671,7 +694,7 @@ class BudgetedParallel:
             return arg
         if id(arg) not in self._filed:
             if self._filed_dir is None:
-                self._filed_dir = tempfile.mkdtemp(prefix="skl_nirs-")
+                self._filed_dir = tracked_folder()
             path = os.path.join(self._filed_dir, f"{len(self._filed)}.npy")
             np.save(path, arg)
             self._filed[id(arg)] = (arg, _FiledArray(path))
@@ -903,34 +926,35 @@ class _Dispatch:
     def _in_threads(self):
         """Run the tasks in threads, unless they hold the GIL.
 
-        The runner's first task runs in a thread of the caller with the whole
-        budget, while this thread measures how long native code keeps it from
-        the GIL (see ``_GIL_PROBE_SECONDS``). Work that holds it less than
-        ``_GIL_BOUND`` of the time goes on in the backend's threads, on their
-        share, as soon as this is known; otherwise the caller runs every task,
+        The runner's first task runs alone in a thread of the caller with the
+        whole budget, while :class:`_GilProbe` measures how long native code
+        keeps the GIL. Work that holds it less than ``_GIL_BOUND`` of the time
+        goes on in the backend's threads, on their share, once that task ends
+        (or after ``_GIL_PROBE_WINDOW``); otherwise the caller runs every task,
         one at a time with the whole budget (the plan of ``n_jobs=1``): threads
         would take turns on one BLAS thread each. A runner measures once.
         """
         plan, runner, first = self.plan, self.runner, None
         if runner._gil_held is None:
             config, budget = get_config(), plan["budget"]
+            with _blas_lock:  # (a first scan takes longer than the probe)
+                _loaded_pools()
             first = threading.Thread(target=self._caller_loop, args=(config, budget, 1))
             first.daemon = True  # an interrupted fit does not wait for its task
-            start, held = time.perf_counter(), 0.0
             counted = plan["tasks_in_caller"]  # (by the earlier maps)
+            probe = _GilProbe()
+            probe.start()
             first.start()
             with self.cond:
-                while not self.caller_error:
-                    before = time.perf_counter()
-                    self.cond.wait(_GIL_PROBE_SECONDS)  # (waking needs the GIL)
-                    waited = time.perf_counter() - before
-                    if waited > _GIL_PROBE_SECONDS + _GIL_HELD_SECONDS:
-                        held += waited  # (held all along, most likely)
-                    done = plan["tasks_in_caller"] > counted or not self.tasks.pending
-                    if done or time.perf_counter() - start >= _GIL_PROBE_WINDOW:
-                        break
-                elapsed = max(time.perf_counter() - start, 1e-9)
-                runner._gil_held = min(1.0, held / elapsed)
+                self.cond.wait_for(
+                    lambda: (
+                        self.caller_error
+                        or plan["tasks_in_caller"] > counted
+                        or not (self.running or self.tasks.pending)
+                    ),
+                    timeout=_GIL_PROBE_WINDOW,
+                )
+            runner._gil_held = probe.share()
         plan["gil_held"] = runner._gil_held
         if runner._gil_held < _GIL_BOUND:
             if not self.caller_error:
@@ -955,7 +979,7 @@ class _Dispatch:
     def _in_pool(self, kind):
         self.plan["pool"] = kind
         if self.plan["backend"] in ("loky", "multiprocessing"):
-            self.marker_dir = tempfile.mkdtemp(prefix="skl_nirs-")
+            self.marker_dir = tracked_folder()
         try:
             while True:
                 try:
@@ -971,7 +995,7 @@ class _Dispatch:
                 self.stop = True
                 marker_dir, self.marker_dir = self.marker_dir, None
             if marker_dir is not None:
-                shutil.rmtree(marker_dir, ignore_errors=True)
+                remove_tracked_folder(marker_dir)
 
     def _feed(self, share):
         while True:

@@ -125,7 +125,7 @@ def test_under_threads_tasks_that_hold_the_gil_run_one_at_a_time():
 
 
 def _holding_the_gil(X):
-    _hold_the_gil(0.1)
+    _hold_the_gil(0.2)
     return X
 
 
@@ -401,6 +401,37 @@ def test_no_worker_outlives_a_fit_stopped_with_sigterm():
     process.wait(timeout=30)
     _, alive = psutil.wait_procs(children, timeout=5)
     assert alive == []
+
+
+def _our_folders(path):
+    return [entry for entry in os.listdir(path) if entry.startswith("skl_nirs-")]
+
+
+def test_no_folder_of_ours_outlives_a_caller_killed_mid_fit(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    fit = _FIT_FOREVER.replace("rand(20, 4)", "rand(200, 100)")  # (filed: 160 KB)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.path.dirname(os.path.dirname(__file__)),
+        "TMPDIR": str(tmp_path),
+    }
+    process = subprocess.Popen([sys.executable, "-c", fit], env=env)
+    parent, deadline = psutil.Process(process.pid), time.monotonic() + 60
+
+    def files():  # the array, and a marker per task started in a worker
+        return sum(len(os.listdir(tmp_path / name)) for name in _our_folders(tmp_path))
+
+    while files() < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(_our_folders(tmp_path)) == 2, "the pool never started"
+    children = parent.children(recursive=True)
+    process.kill()  # no handler, no finally: loky's resource tracker cleans up
+    process.wait(timeout=30)
+    psutil.wait_procs(children, timeout=10)
+    deadline = time.monotonic() + 10
+    while _our_folders(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _our_folders(tmp_path) == []
 
 
 @pytest.mark.parametrize("backend", [None, "threading"])
