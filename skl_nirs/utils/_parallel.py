@@ -23,6 +23,7 @@ Every parallel loop of the package goes through :class:`BudgetedParallel`. It
 * records what it did in :attr:`BudgetedParallel.plan`.
 """
 
+import itertools
 import os
 import signal
 import sys
@@ -846,8 +847,7 @@ class _Dispatch:
         """Run tasks in this thread until told to stop, or ``n_tasks`` of them."""
         self.caller_thread = threading.get_native_id()
         with config_context(**config):
-            while n_tasks is None or n_tasks > 0:
-                n_tasks = None if n_tasks is None else n_tasks - 1
+            for _ in itertools.count() if n_tasks is None else range(n_tasks):
                 with self.cond:
                     if self.stop or self._workers_started():
                         return
@@ -956,19 +956,18 @@ class _Dispatch:
                 )
             runner._gil_held = probe.share()
         plan["gil_held"] = runner._gil_held
-        if runner._gil_held < _GIL_BOUND:
-            if not self.caller_error:
-                self._in_pool("threads")
-        else:
+        if runner._gil_held >= _GIL_BOUND:
             plan["inner_n_jobs"] = plan["blas_threads"] = plan["budget"]
             plan["reason"] += (
                 f"; the tasks hold the GIL {runner._gil_held:.0%} of their time: "
                 f"one at a time in the caller, with {plan['budget']} BLAS threads"
             )
-            if first is not None:
+            if first is not None:  # (its task first: one at a time)
                 first.join()
             if not self.caller_error:
                 self._all_in_caller()
+        elif not self.caller_error:
+            self._in_pool("threads")  # while the first task ends
         if first is not None:
             first.join()
         if self.caller_error is not None:

@@ -124,6 +124,21 @@ def test_under_threads_tasks_that_hold_the_gil_run_one_at_a_time():
     assert runner.plan["gil_held"] < 0.5 and runner.plan["tasks_in_workers"] == 3
 
 
+def test_under_threads_a_long_gil_free_first_task_waits_half_a_second_alone(
+    tmp_path,
+):
+    log = str(tmp_path / "fits.log")
+    branches = [(f"p{i}", RecordingTransformer(sleep=1.5, log=log)) for i in range(3)]
+    with parallel_backend("threading"):
+        union = ParallelBranches(branches, n_jobs=2).fit(np.ones((20, 4)))
+    rows = sorted(read_log(log), key=lambda row: row["start"])
+    assert union.parallel_plan_["gil_held"] < 0.5
+    # the others start after the probe's 0.5 s, not when the first task ends
+    waited = rows[1]["start"] - rows[0]["start"]
+    first_task = rows[0]["end"] - rows[0]["start"]
+    assert 0.4 < waited < 1.2 < first_task
+
+
 def _holding_the_gil(X):
     _hold_the_gil(0.2)
     return X
@@ -156,7 +171,7 @@ def test_plan_matches_what_ran(tmp_path, force_workers):
     plan = union.parallel_plan_
     rows = read_log(log)
     assert plan["backend"] == "loky" and not plan["sequential"]
-    assert plan["n_tasks"] == 4
+    assert plan["n_tasks"] == 4 and plan["gil_held"] is None  # (threads only)
     assert len({r["pid"] for r in rows}) <= plan["n_workers"] == 2
     assert os.getpid() not in {r["pid"] for r in rows}
     assert max_overlap(rows) <= plan["n_workers"]
