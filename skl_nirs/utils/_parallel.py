@@ -818,7 +818,9 @@ class _Dispatch:
             return self._in_pool(kind)
         config = get_config()
         share = self.plan["inner_n_jobs"]
-        caller = threading.Thread(target=self._caller_loop, args=(config, share))
+        caller = threading.Thread(
+            target=self._caller_loop, args=(config, share), kwargs={"pool": kind}
+        )
         caller.daemon = True  # an interrupted fit does not wait for its task
         caller.start()
         poll = max(0.01, _pool_cost(kind, 1, 0) / 50)
@@ -843,13 +845,25 @@ class _Dispatch:
         if not pool:
             self.plan["reason"] = self._cheap_reason(kind)
 
-    def _caller_loop(self, config, share, n_tasks=None):
-        """Run tasks in this thread until told to stop, or ``n_tasks`` of them."""
+    def _caller_loop(self, config, share, n_tasks=None, pool=None):
+        """Run tasks in this thread until told to stop, or ``n_tasks`` of them.
+
+        With a ``pool`` kind other than "cold", no new task is taken once that
+        pool is worth using: its workers start at once, and a task of the
+        caller's beside them would end last (it yields them the cores) and,
+        holding the GIL, delay their dispatch. While a cold pool starts, the
+        caller works on.
+        """
         self.caller_thread = threading.get_native_id()
         with config_context(**config):
             for _ in itertools.count() if n_tasks is None else range(n_tasks):
                 with self.cond:
-                    if self.stop or self._workers_started():
+                    if (
+                        self.stop
+                        or self._workers_started()
+                        or (pool not in (None, "cold") and self._worth_a_pool(pool))
+                    ):
+                        self.cond.notify_all()
                         return
                     index = self.tasks.pop()
                     if index is None:

@@ -144,6 +144,18 @@ def _holding_the_gil(X):
     return X
 
 
+def test_beside_a_warm_pool_the_caller_takes_no_task_once_the_pool_pays():
+    # a second task of the caller's would run beside the busy workers (it yields
+    # them the cores and ends last) and, holding the GIL, delay their dispatch
+    Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(2))  # a warm pool
+    for _ in range(3):
+        runner = BudgetedParallel(2, n_tasks=8)
+        assert runner.map(_hold_the_gil, [(0.05,)] * 8) == [0.05] * 8
+        assert runner.plan["pool"] == "warm"
+        assert runner.plan["tasks_in_caller"] == 1
+        assert runner.plan["tasks_in_workers"] == 7
+
+
 def test_a_threaded_search_measures_the_gil_once_for_all_its_batches():
     X, y = np.random.RandomState(0).rand(40, 5), np.arange(40.0)
     search = OptunaSearchCV(
