@@ -34,6 +34,7 @@ from skl_nirs.utils._parallel import (
     _nbytes,
     capped_n_jobs,
     format_plan,
+    work_key,
 )
 from skl_nirs.utils._versioning import VersionedPickleMixin
 
@@ -619,6 +620,12 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         nothing.
         """
         base_estimator = clone(self.estimator)
+        # a candidate's cost, measured by an earlier search in this process (the
+        # same search run again, the outer folds of a nested cross-validation),
+        # decides where its tasks run at once
+        work = None
+        if runner.plan["dispatch"] == "auto":
+            work = work_key(_fit_and_score_candidate, base_estimator, np.shape(X)[1:])
         fit_kwargs = dict(
             scorer=scorers,
             fit_params=routed_params.estimator.fit,
@@ -660,6 +667,7 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
                     _fit_and_score_candidate,
                     tasks,
                     names=[f"trial {first[key].number}" for key, _ in pairs],
+                    keys=[None if work is None else (work, key) for key, _ in pairs],
                     sizes=[len(splits[k][0]) for _, k in pairs],
                 )
                 for (key, _), result in zip(pairs, out):

@@ -516,6 +516,34 @@ def test_a_search_starts_a_cold_pool_for_the_work_of_all_its_batches(
     assert len({r["pid"] for r in in_workers}) == 2
 
 
+def test_a_search_run_again_sends_its_candidates_to_the_pool_at_once(
+    pool_start_pinned,
+):
+    # as the outer folds of a nested cross-validation do: the same candidates
+    X, y = np.random.RandomState(0).rand(20, 4), np.arange(20.0)
+
+    def search():
+        return OptunaSearchCV(
+            RecordingRegressor(),
+            {"sleep": ("float", 0.3, 0.31)},
+            n_trials=4,
+            cv=2,
+            n_jobs=2,
+            refit=False,
+            random_state=0,
+        ).fit(X, y)
+
+    first = search().parallel_plan_
+    assert first["tasks_in_caller"] >= 1 and first["tasks_in_workers"] >= 1
+    again = search()
+    plan = again.parallel_plan_
+    assert plan["tasks_in_caller"] == 0 and plan["tasks_in_workers"] == 8
+    assert "after 0 measured in the caller" in plan["reason"]
+    # another space's candidates are measured anew
+    again.set_params(param_distributions={"sleep": ("float", 0.32, 0.33)}).fit(X, y)
+    assert again.parallel_plan_["tasks_in_caller"] >= 1
+
+
 def test_a_resumed_search_counts_only_the_trials_it_has_left(tmp_path, monkeypatch):
     # 10 trials x 2 folds of 0.05 s are done; resumed with n_trials=11, the
     # search has 2 fits left (0.1 s): no reason to start a 0.3 s cold pool
