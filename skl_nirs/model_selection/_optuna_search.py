@@ -625,7 +625,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         # decides where its tasks run at once
         work = None
         if runner.plan["dispatch"] == "auto":
-            work = work_key(_fit_and_score_candidate, base_estimator, np.shape(X)[1:])
+            width = getattr(X, "shape", (0,))[1:]  # (a list: unknown)
+            work = work_key(_fit_and_score_candidate, base_estimator, width)
         fit_kwargs = dict(
             scorer=scorers,
             fit_params=routed_params.estimator.fit,

@@ -23,6 +23,7 @@ from _probes import (
 from joblib import cpu_count, parallel_backend, parallel_config
 from joblib.externals.loky import get_reusable_executor
 from sklearn import config_context
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
@@ -542,6 +543,28 @@ def test_a_search_run_again_sends_its_candidates_to_the_pool_at_once(
     # another space's candidates are measured anew
     again.set_params(param_distributions={"sleep": ("float", 0.32, 0.33)}).fit(X, y)
     assert again.parallel_plan_["tasks_in_caller"] >= 1
+
+
+class _MeanOfRaggedRows(RegressorMixin, BaseEstimator):
+    """Predicts the mean target; takes rows of any length (no width to key)."""
+
+    def __init__(self, shift=0.0):
+        self.shift = shift
+
+    def fit(self, X, y):
+        self.mean_ = np.mean(y) + self.shift
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.mean_)
+
+
+def test_a_search_keys_its_work_without_a_width_for_rows_of_any_length():
+    X, y = [[1.0, 2.0], [3.0], [4.0, 5.0, 6.0]] * 4, np.arange(12.0)
+    search = OptunaSearchCV(
+        _MeanOfRaggedRows(), {"shift": ("float", 0.0, 1.0)}, n_trials=3, cv=3, n_jobs=2
+    ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 3
 
 
 def test_a_resumed_search_counts_only_the_trials_it_has_left(tmp_path, monkeypatch):
