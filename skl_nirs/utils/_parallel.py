@@ -768,6 +768,7 @@ class _Dispatch:
         self.running = None  # (index, start) of the task running in the caller
         self.caller_error = None
         self.stop = False  # the caller takes no more tasks
+        self.handed_over = False  # the caller stopped: the pool pays
         self.marker_dir = None
         self.dispatched = set()  # handed to the pool, no result yet
         self.caller_thread = None  # the native id of the caller's task thread
@@ -827,7 +828,7 @@ class _Dispatch:
         try:
             with self.cond:
                 while not self.caller_error and (self.running or self.tasks.pending):
-                    pool = self._worth_a_pool(kind)
+                    pool = self.handed_over or self._worth_a_pool(kind)
                     if pool:
                         if self.running:  # (its thread is alive while it runs)
                             _yield_the_cores(self.caller_thread)
@@ -858,11 +859,12 @@ class _Dispatch:
         with config_context(**config):
             for _ in itertools.count() if n_tasks is None else range(n_tasks):
                 with self.cond:
-                    if (
-                        self.stop
-                        or self._workers_started()
-                        or (pool not in (None, "cold") and self._worth_a_pool(pool))
-                    ):
+                    self.handed_over = (
+                        pool not in (None, "cold")
+                        and not self.stop
+                        and self._worth_a_pool(pool)
+                    )
+                    if self.stop or self.handed_over or self._workers_started():
                         self.cond.notify_all()
                         return
                     index = self.tasks.pop()
