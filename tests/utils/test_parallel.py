@@ -157,6 +157,15 @@ def test_beside_a_warm_pool_the_caller_takes_no_task_once_the_pool_pays():
         assert runner.plan["tasks_in_workers"] == 7
 
 
+def test_while_a_cold_pool_starts_the_caller_works_on(pool_start_pinned):
+    get_reusable_executor().shutdown(wait=True)  # a cold pool: seconds to start
+    runner = BudgetedParallel(2, n_tasks=24)  # a pool pays at once, but starts late
+    assert runner.map(time.sleep, [(0.15,)] * 24) == [None] * 24
+    assert runner.plan["pool"] == "cold"
+    assert runner.plan["tasks_in_caller"] >= 2  # (one measured, then more)
+    assert runner.plan["tasks_in_workers"] >= 1
+
+
 def test_a_threaded_search_measures_the_gil_once_for_all_its_batches():
     X, y = np.random.RandomState(0).rand(40, 5), np.arange(40.0)
     search = OptunaSearchCV(
