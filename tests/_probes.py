@@ -101,6 +101,13 @@ def array_seen(X):
     return type(X).__name__, X.flags.writeable, float(X.sum())
 
 
+def sum_then_change(X):
+    """Sum ``X``, then add 1 to it in place: a task that changes its input."""
+    total = float(X.sum())
+    X += 1
+    return os.getpid(), total
+
+
 def sleep_then(seconds, value, die=False):
     """Sleep, then return ``value``, or kill the process if ``die``."""
     time.sleep(seconds)

@@ -19,6 +19,7 @@ from _probes import (
     memmap_file,
     read_log,
     sleep_then,
+    sum_then_change,
 )
 from joblib import cpu_count, parallel_backend, parallel_config
 from joblib.externals.loky import get_reusable_executor
@@ -634,6 +635,18 @@ def test_mid_sized_arrays_reach_workers_through_a_file_written_once(force_worker
         + [("ndarray", True, X.sum())] * 2
     )
     assert not os.path.exists(folder)  # removed with the pool
+
+
+def test_a_task_that_changes_its_filed_array_leaves_the_next_task_a_clean_copy(
+    force_workers,
+):
+    X = np.ones((200, 300))  # filed, and read once per worker process
+    with BudgetedParallel(2, n_tasks=8) as runner:
+        out = runner.map(sum_then_change, [(X,)] * 8)
+    pids = [pid for pid, _ in out]
+    assert len(set(pids)) < len(pids)  # (a worker ran several of them)
+    assert [total for _, total in out] == [X.sum()] * 8
+    assert (X == 1).all()
 
 
 def test_a_task_that_kills_its_worker_is_named_alone_among_short_ones(force_workers):
