@@ -1015,7 +1015,7 @@ class _Dispatch:
     def _in_pool(self, kind):
         self.plan["pool"] = kind
         if self.plan["backend"] in ("loky", "multiprocessing"):
-            self.marker_dir = tracked_folder()
+            self.marker_dir = tracked_folder(in_memory=True)
         try:
             while True:
                 try:

@@ -1,11 +1,19 @@
 """The private joblib and Dask names, recognised by type through _compat."""
 
+import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
-from skl_nirs.utils._compat import BrokenProcessPool, lost_worker_errors
+from skl_nirs.utils import _compat
+from skl_nirs.utils._compat import (
+    BrokenProcessPool,
+    lost_worker_errors,
+    remove_tracked_folder,
+    tracked_folder,
+)
 from skl_nirs.utils._parallel import _is_lost_worker
 
 
@@ -39,3 +47,19 @@ def test_dask_is_not_imported_to_recognise_its_errors():
 
 def test_lost_worker_errors_are_exception_types():
     assert all(issubclass(error, Exception) for error in lost_worker_errors())
+
+
+def test_a_tracked_folder_in_memory_is_there_where_it_can_be(monkeypatch):
+    memory_folder, temporary = _compat.MEMORY_FOLDER, tempfile.gettempdir()
+    folders = [tracked_folder(in_memory=True), tracked_folder()]
+    monkeypatch.setattr(_compat, "MEMORY_FOLDER", "/no/such/folder")
+    folders.append(tracked_folder(in_memory=True))
+    try:
+        memory, on_disk, fallback = map(os.path.dirname, folders)
+        writable = os.access(memory_folder, os.W_OK)
+        assert memory == (memory_folder if writable else temporary)
+        assert on_disk == fallback == temporary
+    finally:
+        for folder in folders:
+            remove_tracked_folder(folder)
+    assert not any(map(os.path.exists, folders))

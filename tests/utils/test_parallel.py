@@ -35,6 +35,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skl_nirs.compose import ParallelBranches
 from skl_nirs.model_selection import OptunaSearchCV
 from skl_nirs.utils import _parallel
+from skl_nirs.utils._compat import MEMORY_FOLDER
 from skl_nirs.utils._parallel import (
     BudgetedParallel,
     _blas_limit,
@@ -441,8 +442,16 @@ def test_no_worker_outlives_a_fit_stopped_with_sigterm():
     assert alive == []
 
 
-def _our_folders(path):
-    return [entry for entry in os.listdir(path) if entry.startswith("skl_nirs-")]
+def _our_folders(tmp_path, earlier=()):
+    """Our folders in ``tmp_path`` and the memory folder, but ``earlier``."""
+    parents = [tmp_path, *[MEMORY_FOLDER] * os.access(MEMORY_FOLDER, os.W_OK)]
+    found = {
+        os.path.join(parent, entry)
+        for parent in parents
+        for entry in os.listdir(parent)
+        if entry.startswith("skl_nirs-")
+    }
+    return sorted(found - set(earlier))
 
 
 def test_no_folder_of_ours_outlives_a_caller_killed_mid_fit(tmp_path):
@@ -453,23 +462,24 @@ def test_no_folder_of_ours_outlives_a_caller_killed_mid_fit(tmp_path):
         "PYTHONPATH": os.path.dirname(os.path.dirname(__file__)),
         "TMPDIR": str(tmp_path),
     }
+    earlier = _our_folders(tmp_path)  # (in the memory folder, by others)
     process = subprocess.Popen([sys.executable, "-c", fit], env=env)
     parent, deadline = psutil.Process(process.pid), time.monotonic() + 60
 
     def files():  # the array, and a marker per task started in a worker
-        return sum(len(os.listdir(tmp_path / name)) for name in _our_folders(tmp_path))
+        return sum(len(os.listdir(path)) for path in _our_folders(tmp_path, earlier))
 
     while files() < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(_our_folders(tmp_path)) == 2, "the pool never started"
+    assert len(_our_folders(tmp_path, earlier)) == 2, "the pool never started"
     children = parent.children(recursive=True)
     process.kill()  # no handler, no finally: loky's resource tracker cleans up
     process.wait(timeout=30)
     psutil.wait_procs(children, timeout=10)
     deadline = time.monotonic() + 10
-    while _our_folders(tmp_path) and time.monotonic() < deadline:
+    while _our_folders(tmp_path, earlier) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert _our_folders(tmp_path) == []
+    assert _our_folders(tmp_path, earlier) == []
 
 
 @pytest.mark.parametrize("backend", [None, "threading"])
