@@ -239,17 +239,16 @@ _POOL_START_SECONDS = 2.0
 _CALL_SECONDS = 0.02
 _DISPATCH_SECONDS = 0.002
 _TRANSFER_BYTES_PER_SECOND = 1e9
-# joblib memory-maps inputs above 1 MB in a folder of its own per call, whose
-# removal waits 0.1 s when the workers still hold the file (joblib.disk).
-_MEMMAP_BYTES, _MEMMAP_SECONDS = 1e6, 0.1
-# Arrays from 64 KiB to joblib's 1 MB go to process workers through a file
-# written once per pool and read once per worker, each task getting its own
-# copy (see _read_filed): sent with every task they would cross a pipe of
-# 64 KiB while the cores are busy (a 480 KB X left the workers 3 ms idle per
-# 14 ms task). (Above 1 MB joblib
-# memory-maps them; a Parallel with a lower threshold would restart the user's
-# workers, which joblib reuses only for the same options.)
-_FILED_BYTES = 1 << 16
+# Arrays of 64 KiB or more go to process workers through a file written once
+# per pool: sent with every task they would cross a pipe of 64 KiB while the
+# cores are busy (a 480 KB X left the workers 3 ms idle per 14 ms task). Up to
+# 1 MB, each worker reads the file once and each task gets its own copy (see
+# _read_filed); above, the tasks get read-only memory maps of it, as joblib
+# gives them (joblib's own maps, in a folder per call, made the caller wait
+# 0.1 s at the end of 60 % of calls for workers to let go of the file; a
+# Parallel with other thresholds would restart the user's workers, which joblib
+# reuses only for the same options).
+_FILED_BYTES, _MAPPED_BYTES = 1 << 16, 1e6
 # In a worker, the filed arrays read by its latest tasks: path: (file id, array).
 _read_arrays = {}
 _READ_ARRAYS_KEPT = 4
@@ -306,12 +305,15 @@ class _GilProbe(threading.Thread):
 
 
 class _FiledArray:
-    """An array saved in a file: pickled as its path, unpickled as a copy."""
+    """An array saved in a file: pickled as its path, unpickled as a copy of it
+    or, if ``mapped``, as a read-only memory map of the file."""
 
-    def __init__(self, path):
-        self.path = path
+    def __init__(self, path, mapped=False):
+        self.path, self.mapped = path, mapped
 
     def __reduce__(self):
+        if self.mapped:
+            return np.load, (self.path, "r")
         return _read_filed, (self.path,)
 
 
@@ -512,8 +514,6 @@ def _pool_cost(kind, n_tasks, data_bytes):
         + n_tasks * _DISPATCH_SECONDS
         + data_bytes / _TRANSFER_BYTES_PER_SECOND
     )
-    if data_bytes > _MEMMAP_BYTES:
-        cost += _MEMMAP_SECONDS
     return cost + (_pool_start["seconds"] if kind == "cold" else 0.0)
 
 
@@ -623,8 +623,9 @@ class BudgetedParallel:
     n_tasks : int
         How many tasks one :meth:`map` runs (an upper bound for searches).
     data_bytes : int, default=0
-        Bytes of input every task reads (sent to workers once per call when
-        memory-mapped, else with each task), for the pool's cost.
+        Bytes of input every task reads (written once per pool for process
+        workers when 64 KiB or more, else sent with each task), for the
+        pool's cost.
     prefer : {"processes", "threads"}, default="processes"
         Backend hint; an outer ``parallel_backend``/``parallel_config`` wins.
     total_tasks : int, default=None
@@ -705,21 +706,24 @@ class BudgetedParallel:
                 remove_tracked_folder(folder)
 
     def _file(self, arg):
-        """``arg``, or a :class:`_FiledArray` of it for a mid-sized array.
+        """``arg``, or a :class:`_FiledArray` of it for an array of 64 KiB or more.
 
         The array is written once while the pool is open (the same object is
-        assumed unchanged meanwhile, as joblib assumes of its memory maps).
+        assumed unchanged meanwhile, as joblib assumes of its memory maps). A
+        memory map the user opened is left to joblib, which hands workers its
+        file.
         """
         if type(arg) is not np.ndarray or arg.dtype.hasobject:
             return arg
-        if not _FILED_BYTES <= arg.nbytes <= _MEMMAP_BYTES:
+        if arg.nbytes < _FILED_BYTES:
             return arg
         if id(arg) not in self._filed:
             if self._filed_dir is None:
-                self._filed_dir = tracked_folder()
+                self._filed_dir = tracked_folder(shared=True)
             path = os.path.join(self._filed_dir, f"{len(self._filed)}.npy")
             np.save(path, arg)
-            self._filed[id(arg)] = (arg, _FiledArray(path))
+            filed = _FiledArray(path, mapped=arg.nbytes > _MAPPED_BYTES)
+            self._filed[id(arg)] = (arg, filed)
         return self._filed[id(arg)][1]
 
     def map(self, func, arg_tuples, *, names=None, keys=None, sizes=None, lost=None):
@@ -1015,7 +1019,7 @@ class _Dispatch:
     def _in_pool(self, kind):
         self.plan["pool"] = kind
         if self.plan["backend"] in ("loky", "multiprocessing"):
-            self.marker_dir = tracked_folder(in_memory=True)
+            self.marker_dir = tracked_folder(shared=True)
         try:
             while True:
                 try:

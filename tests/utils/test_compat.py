@@ -49,17 +49,32 @@ def test_lost_worker_errors_are_exception_types():
     assert all(issubclass(error, Exception) for error in lost_worker_errors())
 
 
-def test_a_tracked_folder_in_memory_is_there_where_it_can_be(monkeypatch):
-    memory_folder, temporary = _compat.MEMORY_FOLDER, tempfile.gettempdir()
-    folders = [tracked_folder(in_memory=True), tracked_folder()]
-    monkeypatch.setattr(_compat, "MEMORY_FOLDER", "/no/such/folder")
-    folders.append(tracked_folder(in_memory=True))
+@pytest.mark.parametrize(
+    "memory, min_free, joblib_folder, where",
+    [
+        ("memory", 0, None, "memory"),  # free and writable
+        ("memory", 1e30, None, "temporary"),  # too little free
+        ("missing", 0, None, "temporary"),
+        ("memory", 0, "joblib", "joblib"),  # JOBLIB_TEMP_FOLDER wins
+        ("memory", 0, "missing", "temporary"),
+    ],
+)
+def test_a_shared_tracked_folder_is_where_joblib_maps_large_inputs(
+    tmp_path, monkeypatch, memory, min_free, joblib_folder, where
+):
+    for name in ("memory", "joblib", "temporary"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temporary"))
+    monkeypatch.setattr(_compat, "MEMORY_FOLDER", str(tmp_path / memory))
+    monkeypatch.setattr(_compat, "MEMORY_FOLDER_MIN_FREE", min_free)
+    monkeypatch.delenv("JOBLIB_TEMP_FOLDER", raising=False)
+    if joblib_folder is not None:
+        monkeypatch.setenv("JOBLIB_TEMP_FOLDER", str(tmp_path / joblib_folder))
+    shared, plain = tracked_folder(shared=True), tracked_folder()
     try:
-        memory, on_disk, fallback = map(os.path.dirname, folders)
-        writable = os.access(memory_folder, os.W_OK)
-        assert memory == (memory_folder if writable else temporary)
-        assert on_disk == fallback == temporary
+        assert os.path.dirname(shared) == str(tmp_path / where)
+        assert os.path.dirname(plain) == str(tmp_path / "temporary")
     finally:
-        for folder in folders:
-            remove_tracked_folder(folder)
-    assert not any(map(os.path.exists, folders))
+        remove_tracked_folder(shared)
+        remove_tracked_folder(plain)
+    assert not os.path.exists(shared) and not os.path.exists(plain)

@@ -624,15 +624,17 @@ def test_a_pool_kept_open_memory_maps_the_data_once(pool_start_pinned):
     assert first and second and first != second  # without ``with``: one per map
 
 
-def test_mid_sized_arrays_reach_workers_through_a_file_written_once(force_workers):
-    X = np.ones((200, 300))  # 480 KB: below joblib's 1 MB, pickled with each task
-    small, large = np.ones((10, 10)), np.ones((400, 400))  # 1.3 MB: joblib's map
+def test_arrays_reach_workers_through_a_file_written_once_per_pool(force_workers):
+    X = np.ones((200, 300))  # 480 KB: a copy per task
+    large = np.ones((400, 400))  # 1.3 MB: a read-only memory map, as joblib's
+    small = np.ones((10, 10))  # pickled with the task
     with BudgetedParallel(2, n_tasks=4) as runner:
         seen = runner.map(array_seen, [(X,)] * 4 + [(small,), (large,)])
         seen += runner.map(array_seen, [(X,)] * 2)
         folder = runner._filed_dir
-        assert os.listdir(folder) == ["0.npy"]  # X, written once for both maps
-        assert runner.map(memmap_file, [(large, 0)])[0] is not None
+        assert sorted(os.listdir(folder)) == ["0.npy", "1.npy"]  # once for both maps
+        (mapped,) = runner.map(memmap_file, [(large, 0)])
+        assert mapped == os.path.join(folder, "1.npy")
     assert runner.plan["tasks_in_workers"] == 9
     # each task gets its own writable copy, as if X had been pickled
     assert (
