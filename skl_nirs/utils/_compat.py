@@ -10,6 +10,7 @@ import sys
 import tempfile
 from contextlib import suppress
 
+from joblib._memmapping_reducer import has_shareable_memory
 from joblib.externals.loky import reusable_executor as _loky_executor
 from joblib.externals.loky.backend import resource_tracker as _resource_tracker
 from joblib.externals.loky.process_executor import BrokenProcessPool
@@ -176,6 +177,7 @@ __all__ = [
     "_warn_or_raise_about_fit_failures",
     "active_backend",
     "check_matplotlib_support",
+    "has_shareable_memory",
     "loky_pool_is_warm",
     "lost_worker_errors",
     "remove_tracked_folder",

@@ -46,6 +46,7 @@ from threadpoolctl import OpenBLASController, ThreadpoolController
 from skl_nirs.utils._compat import (
     Interval,
     active_backend,
+    has_shareable_memory,
     loky_pool_is_warm,
     lost_worker_errors,
     remove_tracked_folder,
@@ -709,13 +710,14 @@ class BudgetedParallel:
         """``arg``, or a :class:`_FiledArray` of it for an array of 64 KiB or more.
 
         The array is written once while the pool is open (the same object is
-        assumed unchanged meanwhile, as joblib assumes of its memory maps). A
-        memory map the user opened is left to joblib, which hands workers its
+        assumed unchanged meanwhile, as joblib assumes of its memory maps). An
+        array in a memory map the user opened (or a view of one, as
+        ``check_array`` returns) is left to joblib, which hands workers its
         file.
         """
         if type(arg) is not np.ndarray or arg.dtype.hasobject:
             return arg
-        if arg.nbytes < _FILED_BYTES:
+        if arg.nbytes < _FILED_BYTES or has_shareable_memory(arg):
             return arg
         if id(arg) not in self._filed:
             if self._filed_dir is None:

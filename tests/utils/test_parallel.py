@@ -649,6 +649,18 @@ def test_arrays_reach_workers_through_a_file_written_once_per_pool(force_workers
     assert not os.path.exists(folder)  # removed with the pool
 
 
+def test_a_view_of_the_users_memory_map_reaches_workers_as_a_map_of_its_file(
+    tmp_path, force_workers
+):
+    path = str(tmp_path / "X.npy")
+    np.save(path, np.ones((400, 400)))
+    view = np.asarray(np.load(path, mmap_mode="r"))  # (as check_array returns it)
+    assert type(view) is np.ndarray
+    with BudgetedParallel(2, n_tasks=2) as runner:
+        assert runner.map(memmap_file, [(view, 0)] * 2) == [path] * 2  # no copy
+        assert runner._filed == {}
+
+
 def test_a_task_that_changes_its_filed_array_leaves_the_next_task_a_clean_copy(
     force_workers,
 ):
