@@ -101,6 +101,15 @@ def array_seen(X):
     return type(X).__name__, X.flags.writeable, float(X.sum())
 
 
+def logged_sleep(seconds, log):
+    """Sleep; append this task's pid, start and end to the log (see read_log)."""
+    start = time.time()
+    time.sleep(seconds)
+    with open(log, "a") as file:
+        file.write(json.dumps(dict(pid=os.getpid(), start=start, end=time.time())))
+        file.write("\n")
+
+
 def sum_then_change(X):
     """Sum ``X``, then add 1 to it in place: a task that changes its input."""
     total = float(X.sum())

@@ -29,7 +29,7 @@ import signal
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from multiprocessing import current_process
 from numbers import Integral
@@ -269,6 +269,7 @@ _POOL_OPTIONS = {
     "pre_dispatch": "2*n_jobs",
 }
 _parent_watched = None  # the caller pid a worker of ours watches (see _run_task)
+_WAIT_POLL_SECONDS = 0.005
 # Native code that holds the GIL (LAPACK through scipy.linalg, which PCA's
 # "full" solver calls) runs one thread at a time: threads on one BLAS thread
 # each are then slower than one thread on all of them. A thread sleeping
@@ -403,19 +404,11 @@ def _raise_system_exit(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def _yield_the_cores(thread_id):
-    """Let the workers have the cores while the caller's thread ends its task.
-
-    The task running in the caller when the pool starts would make one busy
-    process more than there are cores; at the lowest priority (Linux sets it per
-    thread) it takes only the cycles the workers leave. Elsewhere, nothing.
-    """
-    if thread_id is None or not sys.platform.startswith("linux"):
-        return  # (elsewhere, PRIO_PROCESS takes a process id)
-    try:
-        os.setpriority(os.PRIO_PROCESS, thread_id, 19)
-    except OSError:  # not Linux, or not allowed: the task keeps its priority
-        pass
+def _wait_while_exists(path, caller_pid):
+    """Wait, in a worker, while ``path`` exists (the caller's thread runs tasks)."""
+    _exit_with_parent(caller_pid)
+    while os.path.exists(path):
+        time.sleep(_WAIT_POLL_SECONDS)
 
 
 def _watch_parent(caller_pid):
@@ -798,7 +791,8 @@ class _Dispatch:
         self.handed_over = False  # the caller stopped: the pool pays
         self.marker_dir = None
         self.dispatched = set()  # handed to the pool, no result yet
-        self.caller_thread = None  # the native id of the caller's task thread
+        self.caller_active = False  # the caller's thread may take tasks
+        self.caller_busy = None  # a file that exists while it does (see _feed)
 
     def run(self):
         plan = self.plan
@@ -850,15 +844,15 @@ class _Dispatch:
             target=self._caller_loop, args=(config, share), kwargs={"pool": kind}
         )
         caller.daemon = True  # an interrupted fit does not wait for its task
+        self.caller_active = True
         caller.start()
         poll = max(0.01, _pool_cost(kind, 1, 0) / 50)
         try:
             with self.cond:
                 while not self.caller_error and (self.running or self.tasks.pending):
                     pool = self.handed_over or self._worth_a_pool(kind)
-                    if pool:
-                        if self.running:  # (its thread is alive while it runs)
-                            _yield_the_cores(self.caller_thread)
+                    if pool:  # (beside a warm pool, the caller takes no new task)
+                        self.handed_over = kind != "cold"
                         break
                     self.cond.wait(poll)
             if pool and not self.caller_error:
@@ -878,25 +872,34 @@ class _Dispatch:
 
         With a ``pool`` kind other than "cold", no new task is taken once that
         pool is worth using: its workers start at once, and a task of the
-        caller's beside them would end last (it yields them the cores) and,
-        holding the GIL, delay their dispatch. While a cold pool starts, the
-        caller works on.
+        caller's would, holding the GIL, delay their dispatch. While a cold pool
+        starts, the caller works on. Meanwhile the pool runs one task fewer than
+        it has workers (see :meth:`_feed`).
         """
-        self.caller_thread = threading.get_native_id()
+        try:
+            self._take_tasks(config, share, n_tasks, pool)
+        finally:
+            with self.cond:
+                self.caller_active = False
+                if self.caller_busy is not None:  # (a worker waits for it)
+                    with suppress(FileNotFoundError):
+                        os.remove(self.caller_busy)
+                    self.caller_busy = None
+                self.cond.notify_all()
+
+    def _take_tasks(self, config, share, n_tasks, pool):
         with config_context(**config):
             for _ in itertools.count() if n_tasks is None else range(n_tasks):
                 with self.cond:
-                    self.handed_over = (
+                    self.handed_over = self.handed_over or (
                         pool not in (None, "cold")
                         and not self.stop
                         and self._worth_a_pool(pool)
                     )
                     if self.stop or self.handed_over or self._workers_started():
-                        self.cond.notify_all()
                         return
                     index = self.tasks.pop()
                     if index is None:
-                        self.cond.notify_all()
                         return
                     self.running = (index, time.perf_counter())
                 try:
@@ -904,7 +907,6 @@ class _Dispatch:
                 except BaseException as exc:
                     with self.cond:
                         self.caller_error, self.running = exc, None
-                        self.cond.notify_all()
                     return
                 with self.cond:
                     self._record(result, in_caller=True)
@@ -912,7 +914,11 @@ class _Dispatch:
                     self.cond.notify_all()
 
     def _workers_started(self):
-        return self.marker_dir is not None and bool(os.listdir(self.marker_dir))
+        return self.marker_dir is not None and bool(self._started())
+
+    def _started(self):
+        """The tasks that workers have started (of which a marker was written)."""
+        return {int(name) for name in os.listdir(self.marker_dir) if name.isdigit()}
 
     def _worth_a_pool(self, kind):
         """Whether to start the pool now; call under ``self.cond``.
@@ -987,6 +993,7 @@ class _Dispatch:
             counted = plan["tasks_in_caller"]  # (by the earlier maps)
             probe = _GilProbe()
             probe.start()
+            self.caller_active = True
             first.start()
             with self.cond:
                 self.cond.wait_for(
@@ -1040,6 +1047,18 @@ class _Dispatch:
                 remove_tracked_folder(marker_dir)
 
     def _feed(self, share):
+        """The pool's tasks, longest first.
+
+        While the caller's thread takes tasks, a first task that waits for it
+        to stop holds one process worker: no more tasks run at once (in the
+        cores and in memory) than there are workers. (joblib reads two tasks
+        ahead, so the feed itself must not wait.)
+        """
+        with self.cond:
+            if self.caller_active and self.marker_dir is not None:
+                self.caller_busy = os.path.join(self.marker_dir, "caller")
+                open(self.caller_busy, "w").close()
+                yield delayed(_wait_while_exists)(self.caller_busy, os.getpid())
         while True:
             with self.cond:
                 index = None if self.caller_error else self.tasks.pop()
@@ -1056,6 +1075,8 @@ class _Dispatch:
         start = time.perf_counter()
         parallel = self.runner._pool()
         for result in parallel(self._feed(self.plan["inner_n_jobs"])):
+            if result is None:  # (the wait for the caller's thread)
+                continue
             if kind == "cold" and self.plan["pool_start_seconds"] is None:
                 seconds = time.perf_counter() - start - result.seconds
                 self.plan["pool_start_seconds"] = seconds
@@ -1070,9 +1091,10 @@ class _Dispatch:
         """Name the tasks that killed their worker; put the others back."""
         started = set(self.dispatched)
         if self.marker_dir is not None:
-            started &= {int(name) for name in os.listdir(self.marker_dir)}
-            for name in os.listdir(self.marker_dir):
-                os.remove(os.path.join(self.marker_dir, name))
+            markers = self._started()
+            started &= markers
+            for index in markers:
+                os.remove(os.path.join(self.marker_dir, str(index)))
         with self.cond:
             self.tasks.put_back(self.dispatched - started)
             self.dispatched.clear()

@@ -15,6 +15,7 @@ from _probes import (
     RecordingRegressor,
     RecordingTransformer,
     array_seen,
+    logged_sleep,
     max_overlap,
     memmap_file,
     read_log,
@@ -159,13 +160,27 @@ def test_beside_a_warm_pool_the_caller_takes_no_task_once_the_pool_pays():
         assert runner.plan["tasks_in_workers"] == 7
 
 
-def test_while_a_cold_pool_starts_the_caller_works_on(pool_start_pinned):
+def test_while_a_cold_pool_starts_the_caller_works_on(tmp_path, pool_start_pinned):
     get_reusable_executor().shutdown(wait=True)  # a cold pool: seconds to start
     runner = BudgetedParallel(2, n_tasks=24)  # a pool pays at once, but starts late
-    assert runner.map(time.sleep, [(0.15,)] * 24) == [None] * 24
+    log = str(tmp_path / "tasks.log")
+    assert runner.map(logged_sleep, [(0.15, log)] * 24) == [None] * 24
     assert runner.plan["pool"] == "cold"
     assert runner.plan["tasks_in_caller"] >= 2  # (one measured, then more)
     assert runner.plan["tasks_in_workers"] >= 1
+    assert max_overlap(read_log(log)) <= 2  # the caller's task holds a worker's place
+
+
+def test_beside_the_callers_task_the_pool_runs_one_task_fewer(tmp_path):
+    Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(2))  # a warm pool
+    runner = BudgetedParallel(2, n_tasks=6)
+    log = str(tmp_path / "tasks.log")
+    runner.map(logged_sleep, [(0.4, log)] * 6)
+    rows = read_log(log)
+    assert runner.plan["pool"] == "warm"
+    assert runner.plan["tasks_in_caller"] == 1  # the decision came during it
+    assert os.getpid() in {r["pid"] for r in rows}
+    assert max_overlap(rows) == 2  # not 3, in the cores and in memory
 
 
 def test_a_threaded_search_measures_the_gil_once_for_all_its_batches():
@@ -756,19 +771,3 @@ def test_a_pool_kept_open_survives_other_parallel_calls_on_the_users_backend():
             ]
             assert runner.map(abs, [(-i,) for i in range(4)]) == [0, 1, 2, 3]
     assert runner.plan["tasks_in_workers"] == 8
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice")
-def test_the_callers_task_yields_the_cores_to_the_workers():
-    seen = {}
-
-    def task():
-        thread = threading.get_native_id()
-        _parallel._yield_the_cores(thread)
-        seen["nice"] = os.getpriority(os.PRIO_PROCESS, thread)
-
-    worker = threading.Thread(target=task)
-    worker.start()
-    worker.join()
-    assert seen["nice"] == 19
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 19
