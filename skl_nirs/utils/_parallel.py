@@ -1058,7 +1058,9 @@ class _Dispatch:
             if self.caller_active and self.marker_dir is not None:
                 self.caller_busy = os.path.join(self.marker_dir, "caller")
                 open(self.caller_busy, "w").close()
-                yield delayed(_wait_while_exists)(self.caller_busy, os.getpid())
+            busy = self.caller_busy
+        if busy is not None:  # (not under the lock: joblib resumes us when it likes)
+            yield delayed(_wait_while_exists)(busy, os.getpid())
         while True:
             with self.cond:
                 index = None if self.caller_error else self.tasks.pop()
