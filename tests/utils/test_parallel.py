@@ -688,6 +688,29 @@ def test_a_task_that_changes_its_filed_array_leaves_the_next_task_a_clean_copy(
     assert (X == 1).all()
 
 
+def test_short_measured_tasks_go_to_process_workers_in_bundles():
+    groups = ["short"] * 16 + ["long"] * 2 + ["new"] * 2
+    tasks = _parallel._Tasks(groups, [1.0] * 20, None, {"short": 0.01, "long": 0.2})
+    runner = BudgetedParallel(2, n_tasks=20)
+    dispatch = _parallel._Dispatch(runner, abs, [(0,)] * 20, ["t"] * 20, tasks, None)
+    dispatch.marker_dir = "markers"  # (process workers)
+    bundles = []
+    while (index := tasks.pop()) is not None:
+        bundles.append(dispatch._bundle(index))
+    # the unmeasured and the long alone; short ones up to 0.05 s, fewer at the end
+    assert bundles[:7] == [[18], [16], [17], [19], [0, 1, 2, 3], [4, 5, 6], [7, 8]]
+    assert bundles[7:] == [[i] for i in range(9, 16)]
+
+
+def test_bundled_tasks_give_the_results_of_single_ones(force_workers):
+    keys = [("short", i % 2) for i in range(40)]  # measured by the first map
+    with BudgetedParallel(2, n_tasks=40) as runner:
+        first = runner.map(sleep_then, [(0.002, i) for i in range(40)], keys=keys)
+        again = runner.map(sleep_then, [(0.002, -i) for i in range(40)], keys=keys)
+    assert first == list(range(40)) and again == [-i for i in range(40)]
+    assert runner.plan["tasks_in_workers"] == 80
+
+
 def test_a_task_that_kills_its_worker_is_named_alone_among_short_ones(force_workers):
     tasks = [(0.005, i, i == 25) for i in range(40)]
     runner = BudgetedParallel(2, n_tasks=40)
