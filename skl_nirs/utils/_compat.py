@@ -10,7 +10,8 @@ import sys
 import tempfile
 from contextlib import suppress
 
-from joblib._memmapping_reducer import has_shareable_memory
+import numpy as np
+from joblib._memmapping_reducer import JOBLIB_MMAPS, has_shareable_memory
 from joblib.externals.loky import reusable_executor as _loky_executor
 from joblib.externals.loky.backend import resource_tracker as _resource_tracker
 from joblib.externals.loky.process_executor import BrokenProcessPool
@@ -148,6 +149,18 @@ def _shared_parent():
     )
 
 
+def map_as_joblibs(path):
+    """A read-only memory map of the array saved in ``path``, in a worker.
+
+    Arrays backed by it go back to the caller as copies, as those backed by
+    joblib's own maps do (joblib sends any other map back as a map of its
+    file, which is removed with the pool).
+    """
+    array = np.load(path, mmap_mode="r")
+    JOBLIB_MMAPS.add(array.filename)
+    return array
+
+
 def remove_tracked_folder(folder):
     _resource_tracker.unregister(folder, "folder")
     shutil.rmtree(folder, ignore_errors=True)
@@ -179,6 +192,7 @@ __all__ = [
     "check_matplotlib_support",
     "has_shareable_memory",
     "loky_pool_is_warm",
+    "map_as_joblibs",
     "lost_worker_errors",
     "remove_tracked_folder",
     "study_creation_races",

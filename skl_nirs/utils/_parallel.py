@@ -49,6 +49,7 @@ from skl_nirs.utils._compat import (
     has_shareable_memory,
     loky_pool_is_warm,
     lost_worker_errors,
+    map_as_joblibs,
     remove_tracked_folder,
     tracked_folder,
 )
@@ -320,7 +321,7 @@ class _FiledArray:
 
     def __reduce__(self):
         if self.mapped:
-            return np.load, (self.path, "r")
+            return map_as_joblibs, (self.path,)
         return _read_filed, (self.path,)
 
 

@@ -15,6 +15,7 @@ from _probes import (
     RecordingRegressor,
     RecordingTransformer,
     array_seen,
+    first_rows,
     logged_sleep,
     max_overlap,
     memmap_file,
@@ -662,6 +663,18 @@ def test_arrays_reach_workers_through_a_file_written_once_per_pool(force_workers
         + [("ndarray", True, X.sum())] * 2
     )
     assert not os.path.exists(folder)  # removed with the pool
+
+
+def test_a_view_of_a_large_array_comes_back_as_from_joblibs_own_maps(force_workers):
+    X = np.arange(400 * 400.0).reshape(400, 400)  # 1.3 MB: mapped in the workers
+    with BudgetedParallel(2, n_tasks=2) as runner:
+        out = runner.map(first_rows, [(X,)] * 2)
+    joblibs = Parallel(n_jobs=2)(delayed(first_rows)(X) for _ in range(2))
+    # a copy, not a map of the pool's file (gone with the pool)
+    assert [type(rows) for rows in out + joblibs] == [np.ndarray] * 4
+    seen = {rows.flags.writeable for rows in out + joblibs}
+    assert len(seen) == 1  # (joblib's: read-only)
+    assert all(np.array_equal(rows, X[:5]) for rows in out)
 
 
 def test_a_view_of_the_users_memory_map_reaches_workers_as_a_map_of_its_file(
