@@ -715,6 +715,23 @@ def test_short_measured_tasks_go_to_process_workers_in_bundles():
     assert bundles[7:] == [[i] for i in range(9, 16)]
 
 
+def test_new_candidates_go_together_their_other_folds_wait_for_a_measure():
+    # 4 new candidates x 5 folds; 0.01 s tasks measured by an earlier map
+    groups = [f"candidate {c}" for c in range(4) for _ in range(5)]
+    tasks = _parallel._Tasks(groups, [1.0] * 20, None, {"earlier": 0.01})
+    runner = BudgetedParallel(2, n_tasks=20)
+    dispatch = _parallel._Dispatch(runner, abs, [(0,)] * 20, ["t"] * 20, tasks, None)
+    dispatch.marker_dir = "markers"  # (process workers)
+    # the first folds at the mean rate
+    assert dispatch._bundle(tasks.pop()) == [0, 5, 10, 15]
+    # a candidate's other folds go alone until one of its folds is measured
+    head = tasks.pop()
+    assert groups[head] == "candidate 0" and dispatch._bundle(head) == [head]
+    for index in (0, 5, 10, 15):
+        tasks.observe(index, 0.01)
+    assert len(dispatch._bundle(tasks.pop())) == 3  # (a quarter of the 14 left)
+
+
 def test_bundled_tasks_give_the_results_of_single_ones(force_workers):
     keys = [("short", i % 2) for i in range(40)]  # measured by the first map
     with BudgetedParallel(2, n_tasks=40) as runner:
