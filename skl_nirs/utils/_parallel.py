@@ -275,7 +275,7 @@ _parent_watched = None  # the caller pid a worker of ours watches (see _run_task
 _WAIT_POLL_SECONDS = 0.005
 # Short tasks go to process workers in bundles of about this many seconds: each
 # dispatch costs a worker ~1 ms (GIL-bound search, 13 ms tasks: 1.55x -> 1.63x
-# of n_jobs=1; a search's new candidates bundled too, 7 ms tasks: ~3 % faster).
+# of n_jobs=1; a search's new candidates bundled too, 7 ms tasks: 1.48x -> 1.52x).
 _BUNDLE_SECONDS = 0.05
 # Native code that holds the GIL (LAPACK through scipy.linalg, which PCA's
 # "full" solver calls) runs one thread at a time: threads on one BLAS thread
