@@ -450,8 +450,8 @@ class _Tasks:
         # group: [seconds, size]; a rate known from earlier maps weighs one unit
         self._measured = {group: [rate, 1.0] for group, rate in known.items()}
         self._running = {}  # index: when it was handed out
-        self._explored = set(self._measured)  # groups of which a task was handed out
-        self._firsts = set()  # the first task handed out of each group
+        # group: the first of its tasks handed out (None: measured by earlier maps)
+        self._explored = dict.fromkeys(self._measured)
 
     def observe(self, index, seconds):
         self._running.pop(index, None)
@@ -496,7 +496,7 @@ class _Tasks:
         measured yet wait for its first (a costly branch's folds are not sent
         together).
         """
-        first = self.groups[index] not in self._explored or index in self._firsts
+        first = self._explored.get(self.groups[index], index) == index
         if self.is_measured(index) or (first and self.mean_rate() is not None):
             return self.estimate(index, {})
         return math.inf
@@ -519,9 +519,7 @@ class _Tasks:
         if within is not None and not self.bundle_estimate(index) <= within:
             return None
         self.pending.remove(index)
-        if self.groups[index] not in self._explored:
-            self._explored.add(self.groups[index])
-            self._firsts.add(index)
+        self._explored.setdefault(self.groups[index], index)
         self._running[index] = time.perf_counter()
         return index
 
