@@ -732,6 +732,17 @@ def test_new_candidates_go_together_their_other_folds_wait_for_a_measure():
     assert len(dispatch._bundle(tasks.pop())) == 3  # (a quarter of the 14 left)
 
 
+def test_tasks_of_unknown_cost_go_alone_while_nothing_is_measured():
+    groups = [f"candidate {c}" for c in range(16)]
+    tasks = _parallel._Tasks(groups, [1.0] * 16, None, {})
+    runner = BudgetedParallel(2, n_tasks=16)
+    dispatch = _parallel._Dispatch(runner, abs, [(0,)] * 16, ["t"] * 16, tasks, None)
+    dispatch.marker_dir = "markers"  # (process workers)
+    assert [dispatch._bundle(tasks.pop()) for _ in range(2)] == [[0], [1]]
+    tasks.observe(0, 0.01)
+    assert dispatch._bundle(tasks.pop()) == [2, 3, 4]  # (at the mean rate now)
+
+
 def test_bundled_tasks_give_the_results_of_single_ones(force_workers):
     keys = [("short", i % 2) for i in range(40)]  # measured by the first map
     with BudgetedParallel(2, n_tasks=40) as runner:
