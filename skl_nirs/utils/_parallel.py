@@ -384,9 +384,15 @@ def _run_tasks(func, indices, share, marker_dir, caller_pid, arg_lists):
 
 
 def _exit_with_parent(caller_pid):
-    """End this worker process soon after ``caller_pid``, its parent, is gone."""
+    """End this worker process soon after ``caller_pid``, its caller, is gone.
+
+    The caller may be gone already: a worker still starting when the caller was
+    killed reads the tasks left in its pipe, and must not run them (the wait of
+    :func:`_wait_while_exists` would never end: the caller's folder is removed
+    only once its workers are gone).
+    """
     global _parent_watched
-    if _parent_watched == caller_pid or os.getppid() != caller_pid:
+    if _parent_watched == caller_pid or os.getpid() == caller_pid:  # (sequential)
         return
     _parent_watched = caller_pid
     threading.Thread(target=_watch_parent, args=(caller_pid,), daemon=True).start()
@@ -427,9 +433,25 @@ def _wait_while_exists(path, caller_pid):
 
 
 def _watch_parent(caller_pid):
-    while os.getppid() == caller_pid:
+    while _is_alive(caller_pid):
         time.sleep(0.5)
     os._exit(1)
+
+
+def _is_alive(caller_pid):
+    """Whether ``caller_pid`` is this worker's parent, or (a worker of a fork
+    server, or reparented: its caller killed) a process that still exists."""
+    if os.getppid() == caller_pid:
+        return True
+    if os.name != "posix":  # (os.kill would end it)
+        return True
+    try:
+        os.kill(caller_pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # (another user's process: the pid was reused)
+        return False
+    return True
 
 
 class _Tasks:

@@ -458,6 +458,28 @@ def test_no_worker_outlives_a_fit_stopped_with_sigterm():
     assert alive == []
 
 
+def test_a_worker_whose_caller_is_gone_ends_instead_of_waiting(tmp_path):
+    # A worker still starting when its caller was killed (kill -9) reads the
+    # tasks left in its pipe, the caller's wait among them: it ends (code 1),
+    # where it would wait for ever for a file only its own exit lets be removed.
+    busy = tmp_path / "caller"
+    busy.touch()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+
+    def wait_in_worker(caller_pid):
+        code = "from skl_nirs.utils._parallel import _wait_while_exists as wait; "
+        code += f"wait({str(busy)!r}, {caller_pid})"
+        return subprocess.Popen([sys.executable, "-c", code])
+
+    assert wait_in_worker(gone.pid).wait(timeout=20) == 1
+    alive = wait_in_worker(os.getpid())  # (its parent)
+    time.sleep(2)
+    assert alive.poll() is None  # waits while the caller's thread works
+    busy.unlink()
+    assert alive.wait(timeout=20) == 0
+
+
 def _our_folders(tmp_path, earlier=()):
     """Our folders in ``tmp_path`` and the memory folder, but ``earlier``."""
     parents = [tmp_path, *[MEMORY_FOLDER] * os.access(MEMORY_FOLDER, os.W_OK)]
