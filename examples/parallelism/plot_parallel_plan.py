@@ -65,7 +65,7 @@ pprint(small.parallel_plan_)
 # Worker processes
 # ----------------
 # Costly fits go to loky worker processes, however small their data: as soon
-# as the tasks left are estimated to take longer than the pool costs. Here we
+# as the pool is estimated to end the tasks left sooner than the caller. Here we
 # force workers with an explicit ``parallel_config(backend="loky")``, as you
 # would to isolate native code that may crash, to show the plan. Each worker
 # owns ``inner_n_jobs`` cores: the ``n_jobs=-1`` of the nearest-neighbours
@@ -81,9 +81,9 @@ with joblib.parallel_config(backend="loky"):
 pprint(large.parallel_plan_)
 
 # %%
-# The fitted branches are the clones fitted in the workers, so they show the
-# ``n_jobs`` they were fitted with; the parameter given by the user is left
-# alone.
+# The cap holds only while a clone is fitted: afterwards the fitted branch has
+# the ``n_jobs`` it was given, as the parameter has, so that used on its own
+# later it has the whole machine again.
 fitted_knn = large.named_branches_["knn"][-1]
 print("n_jobs of the fitted branch:", fitted_knn.n_jobs)
 print("n_jobs of the parameter:    ", large.named_branches["knn"][-1].n_jobs)
@@ -92,9 +92,10 @@ print("n_jobs of the parameter:    ", large.named_branches["knn"][-1].n_jobs)
 # Threads instead of processes
 # ----------------------------
 # An outer ``joblib.parallel_backend`` or ``joblib.parallel_config`` always
-# wins. Threads need no copies of the data and cost nothing to start, so the
-# tasks go to them at once; the BLAS pools of the whole process are limited to
-# the share.
+# wins. Threads need no copies of the data and cost nothing to start: the
+# first task runs alone in the caller, to learn whether the tasks hold the GIL
+# (``gil_held``), and the others go to the threads; the BLAS pools of the whole
+# process are limited to the share.
 # Threads pay off when the estimators release the GIL (most numpy/scipy work
 # does).
 from joblib import parallel_backend

@@ -261,8 +261,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         ``n_workers``, ``inner_n_jobs``, ``blas_threads``, for ``n_tasks``, the
         fits of one batch), the fits run in the caller and in workers over the
         whole search with their measured seconds, the pool used, and the
-        estimate and ``reason`` behind the last decision (see the parallelism
-        guide).
+        estimate and ``reason`` behind the decision that started it (see the
+        parallelism guide).
 
     See Also
     --------
@@ -780,7 +780,8 @@ class OptunaSearchCV(VersionedPickleMixin, BaseSearchCV):
         if self.verbose:
             print(
                 f"[OptunaSearchCV] {len(study.trials)} trials, {len(first)} new "
-                f"candidates evaluated; best score {_best_value(study)}"
+                f"candidate{'s' * (len(first) != 1)} evaluated; best score "
+                f"{_best_value(study)}"
             )
         return stopped
 

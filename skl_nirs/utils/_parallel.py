@@ -598,7 +598,7 @@ def _make_plan(n_jobs, n_tasks, prefer):
     if explicit and name == "sequential":
         reason = "forced: the caller (parallel_config backend='sequential')"
     elif requested == 1:
-        reason = "n_jobs=1" if n_jobs in (None, 1) else f"n_jobs={n_jobs}: 1 worker"
+        reason = f"n_jobs={n_jobs}" + ("" if n_jobs in (None, 1) else ": 1 worker")
     elif n_tasks <= 1:
         reason = "a single task"
     elif n_workers == 1:
@@ -639,21 +639,28 @@ def _make_plan(n_jobs, n_tasks, prefer):
     }
 
 
+def _tasks_text(n):
+    return f"{n} task" if n == 1 else f"{n} tasks"
+
+
 def format_plan(plan):
-    """One line describing a plan recorded by :class:`BudgetedParallel`."""
+    """One line describing a plan recorded by :class:`BudgetedParallel`.
+
+    The counts are of every task the plan's calls ran (a search's batches).
+    """
     where = (
-        f"{plan['tasks_in_caller']} tasks in the caller "
+        f"{_tasks_text(plan['tasks_in_caller'])} in the caller "
         f"({plan['caller_seconds']:.2f} s), {plan['tasks_in_workers']} in workers "
         f"({plan['worker_seconds']:.2f} s)"
     )
     if plan["sequential"]:
         return (
-            f"sequential ({plan['sequential_reason']}); {plan['n_tasks']} tasks, "
+            f"sequential ({plan['sequential_reason']}); "
             f"inner n_jobs <= {plan['inner_n_jobs']}; {where}"
         )
     pool = f", {plan['pool']} pool" if plan["pool"] not in (None, "threads") else ""
     return (
-        f"{plan['n_tasks']} tasks on {plan['n_workers']} {plan['backend']} workers "
+        f"{plan['n_workers']} {plan['backend']} workers "
         f"({plan['budget']} cores, {plan['budget_owner']}{pool}); per worker: inner "
         f"n_jobs <= {plan['inner_n_jobs']}, BLAS threads = {plan['blas_threads']}; "
         f"{where}; {plan['reason']}"
@@ -924,7 +931,7 @@ class _Dispatch:
             caller.join()
         if self.caller_error is not None:
             raise self.caller_error
-        if not pool:
+        if not pool and self.plan["pool"] is None:  # (no earlier map used one)
             self.plan["reason"] = self._cheap_reason(kind)
 
     def _caller_loop(self, config, share, n_tasks=None, pool=None):
@@ -1012,9 +1019,11 @@ class _Dispatch:
         )
         if left_in_caller + left <= with_pool + cost / 2:  # (estimates are rough)
             return False
+        if self.plan["pool"] is not None:  # (the plan keeps the decision to start it)
+            return True
         self.plan["estimate"], self.plan["pool_cost"] = left, cost
         self.plan["reason"] = (
-            f"costly work: {len(pending)} tasks estimated at {left:.2f} s after "
+            f"costly work: {_tasks_text(len(pending))} estimated at {left:.2f} s after "
             f"{self.plan['tasks_in_caller']} measured in the caller"
             + (f" (and {later} later tasks like them)" if later else "")
             + f"; a {kind} pool costs ~{cost:.2f} s"
@@ -1025,9 +1034,9 @@ class _Dispatch:
         cost = _pool_cost(kind, self.plan["tasks_in_caller"], self.runner.data_bytes)
         self.plan["pool_cost"] = cost
         return (
-            f"cheap work: {self.plan['tasks_in_caller']} tasks took "
+            f"cheap work: {_tasks_text(self.plan['tasks_in_caller'])} took "
             f"{self.plan['caller_seconds']:.3f} s in the caller; a {kind} pool "
-            f"costs ~{cost:.2f} s"
+            f"(~{cost:.2f} s) was never estimated to end the tasks left sooner"
         )
 
     # -- threads: as many at once as the GIL lets run ----------------------------
@@ -1086,7 +1095,7 @@ class _Dispatch:
     # -- the pool ---------------------------------------------------------------
 
     def _in_pool(self, kind):
-        self.plan["pool"] = kind
+        self.plan["pool"] = self.plan["pool"] or kind  # (the first map's: it started)
         if self.plan["backend"] in ("loky", "multiprocessing"):
             self.marker_dir = tracked_folder(shared=True)
         try:

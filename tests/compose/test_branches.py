@@ -446,7 +446,7 @@ def test_verbose_prints_plan(spectra, capsys):
     X, y = spectra
     ParallelBranches([("pca", PCA(2))], verbose=True).fit(X)
     out = capsys.readouterr().out
-    assert "sequential (n_jobs=1)" in out and "branch 'pca'" in out
+    assert "sequential (n_jobs=None)" in out and "branch 'pca'" in out
 
 
 @pytest.mark.parametrize(

@@ -516,7 +516,8 @@ def test_verbose_prints_plan_and_progress(spectra, capsys):
     X, y = spectra
     _pls_search(n_trials=3, verbose=1).fit(X, y)
     out = capsys.readouterr().out
-    assert "[OptunaSearchCV] sequential (n_jobs=1); 24 tasks" in out
+    assert "[OptunaSearchCV] sequential (n_jobs=None); inner n_jobs <= " in out
+    assert " tasks in the caller (" in out  # (of the whole search)
     assert "[OptunaSearchCV] 3 trials" in out
 
 

@@ -215,7 +215,8 @@ def test_plan_matches_what_ran(tmp_path, force_workers):
     assert len({r["pid"] for r in rows}) <= plan["n_workers"] == 2
     assert os.getpid() not in {r["pid"] for r in rows}
     assert max_overlap(rows) <= plan["n_workers"]
-    assert "4 tasks on 2 loky workers" in format_plan(plan)
+    assert format_plan(plan).startswith("2 loky workers (")
+    assert "0 tasks in the caller (0.00 s), 4 in workers" in format_plan(plan)
 
 
 def test_cheap_work_stays_in_the_caller_and_the_plan_says_why():
@@ -283,6 +284,37 @@ def test_the_user_forces_workers_or_the_caller(tmp_path):
     assert union.parallel_plan_["tasks_in_caller"] == 4
     forced = "forced: the caller (parallel_config backend='sequential')"
     assert union.parallel_plan_["sequential_reason"] == forced
+
+
+def test_an_explicit_backend_without_n_jobs_runs_one_job_and_says_so():
+    with parallel_config(backend="loky"):  # joblib's rule: n_jobs=None is one job
+        runner = BudgetedParallel(None, n_tasks=1)
+        assert runner.map(abs, [(-1,)]) == [1]
+    assert runner.plan["dispatch"] == "caller"
+    assert runner.plan["reason"] == "n_jobs=None"
+    line = format_plan(runner.plan)
+    assert line.startswith("sequential (n_jobs=None); inner n_jobs <= ")
+    assert "; 1 task in the caller (" in line
+
+
+def test_a_plan_over_several_calls_keeps_the_decision_that_started_the_pool(
+    pool_start_pinned,
+):
+    # a search's batches: the first starts a cold pool, the next ones use it warm
+    get_reusable_executor().shutdown(wait=True)
+    with BudgetedParallel(2, n_tasks=12, total_tasks=20) as runner:
+        assert runner.map(sleep_then, [(0.1, i) for i in range(12)]) == [*range(12)]
+        first = dict(runner.plan)
+        assert runner.map(sleep_then, [(0.1, i) for i in range(8)]) == [*range(8)]
+    plan = runner.plan
+    assert first["pool"] == plan["pool"] == "cold"
+    assert plan["pool_start_seconds"] == first["pool_start_seconds"] is not None
+    assert plan["reason"] == first["reason"]
+    assert plan["reason"].startswith("costly work: ")
+    assert plan["tasks_in_workers"] > first["tasks_in_workers"]
+    assert plan["tasks_in_caller"] + plan["tasks_in_workers"] == 20
+    assert "loky workers (" in format_plan(plan)
+    assert "cores, outermost call, cold pool); " in format_plan(plan)
 
 
 def test_inside_another_librarys_workers_the_budget_is_one_core():
