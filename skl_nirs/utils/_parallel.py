@@ -551,6 +551,11 @@ class _Tasks:
         self.pending = sorted({*self.pending, *indices})
 
 
+def _worker_share(plan):
+    """The cores of each worker of a plan."""
+    return max(1, plan["budget"] // plan["n_workers"])
+
+
 def _pool_kind(plan):
     if plan["threads"]:
         return "threads"
@@ -839,9 +844,13 @@ class BudgetedParallel:
         plan = self.plan
         plan["sequential"] = plan["tasks_in_workers"] == 0
         plan["sequential_reason"] = plan["reason"] if plan["sequential"] else None
-        if plan["dispatch"] == "auto" and not plan["threads"] and plan["pool"] is None:
-            # every task ran in the caller with the whole budget, as with n_jobs=1
-            plan["inner_n_jobs"], plan["blas_threads"] = plan["budget"], None
+        if plan["dispatch"] == "auto" and not plan["threads"]:
+            # the cores of each task: the whole budget while every task ran in
+            # the caller (as with n_jobs=1), a worker's share once a pool is used
+            if plan["pool"] is None:
+                plan["inner_n_jobs"], plan["blas_threads"] = plan["budget"], None
+            else:
+                plan["inner_n_jobs"] = plan["blas_threads"] = _worker_share(plan)
         return results
 
 
@@ -863,7 +872,7 @@ class _Dispatch:
         self.pooled = False  # the pool is used (the caller's tasks share the cores)
         # the cores of a task in a worker, or in the caller beside them
         self.budget = runner.plan["budget"]
-        self.worker_share = max(1, self.budget // runner.plan["n_workers"])
+        self.worker_share = _worker_share(runner.plan)
         self.caller_active = False  # the caller's thread may take tasks
         self.caller_busy = None  # a file that exists while it does (see _feed)
 

@@ -199,6 +199,20 @@ def test_cheap_work_in_the_caller_has_every_core_as_with_n_jobs_1(tmp_path):
     assert {n_jobs for n_jobs, _ in seen[2]} == {cpu_count()}
 
 
+def test_a_plan_gives_the_cores_its_tasks_had_call_after_call():
+    Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(2))  # a warm pool
+    with BudgetedParallel(2, n_tasks=8) as runner:
+        cheap = runner.map(granted_cores, [(0.0,)] * 2)  # in the caller
+        plan = dict(runner.plan)
+        costly = runner.map(granted_cores, [(0.2,)] * 8)  # in workers
+    assert plan["pool"] is None and plan["blas_threads"] is None
+    assert {share for _, share in cheap} == {plan["inner_n_jobs"]} == {plan["budget"]}
+    in_workers = {share for pid, share in costly if pid != os.getpid()}
+    assert runner.plan["pool"] == "warm" and runner.plan["tasks_in_workers"] >= 1
+    assert in_workers == {runner.plan["inner_n_jobs"]} == {runner.plan["blas_threads"]}
+    assert runner.plan["inner_n_jobs"] == runner.plan["budget"] // 2
+
+
 def test_beside_the_callers_task_the_pool_runs_one_task_fewer(tmp_path):
     Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(2))  # a warm pool
     runner = BudgetedParallel(2, n_tasks=6)
