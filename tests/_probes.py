@@ -122,14 +122,6 @@ def sum_then_change(X):
     return os.getpid(), total
 
 
-def granted_cores(seconds):
-    """Sleep; return this task's pid and the cores skl_nirs granted it."""
-    from skl_nirs.utils._parallel import _cpu_share
-
-    time.sleep(seconds)
-    return os.getpid(), _cpu_share.get()
-
-
 def sleep_then(seconds, value, die=False):
     """Sleep, then return ``value``, or kill the process if ``die``."""
     time.sleep(seconds)

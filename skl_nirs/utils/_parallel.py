@@ -551,11 +551,6 @@ class _Tasks:
         self.pending = sorted({*self.pending, *indices})
 
 
-def _worker_share(plan):
-    """The cores of each worker of a plan."""
-    return max(1, plan["budget"] // plan["n_workers"])
-
-
 def _pool_kind(plan):
     if plan["threads"]:
         return "threads"
@@ -841,16 +836,10 @@ class BudgetedParallel:
                 _known_rates[key] = rates[key]
             while len(_known_rates) > _KNOWN_RATES_KEPT:
                 del _known_rates[next(iter(_known_rates))]  # the oldest
-        plan = self.plan
-        plan["sequential"] = plan["tasks_in_workers"] == 0
-        plan["sequential_reason"] = plan["reason"] if plan["sequential"] else None
-        if plan["dispatch"] == "auto" and not plan["threads"]:
-            # the cores of each task: the whole budget while every task ran in
-            # the caller (as with n_jobs=1), a worker's share once a pool is used
-            if plan["pool"] is None:
-                plan["inner_n_jobs"], plan["blas_threads"] = plan["budget"], None
-            else:
-                plan["inner_n_jobs"] = plan["blas_threads"] = _worker_share(plan)
+        self.plan["sequential"] = self.plan["tasks_in_workers"] == 0
+        self.plan["sequential_reason"] = (
+            self.plan["reason"] if self.plan["sequential"] else None
+        )
         return results
 
 
@@ -869,10 +858,6 @@ class _Dispatch:
         self.handed_over = False  # the caller stopped: the pool pays
         self.marker_dir = None
         self.dispatched = set()  # handed to the pool, no result yet
-        self.pooled = False  # the pool is used (the caller's tasks share the cores)
-        # the cores of a task in a worker, or in the caller beside them
-        self.budget = runner.plan["budget"]
-        self.worker_share = _worker_share(runner.plan)
         self.caller_active = False  # the caller's thread may take tasks
         self.caller_busy = None  # a file that exists while it does (see _feed)
 
@@ -921,8 +906,9 @@ class _Dispatch:
         if pool:
             return self._in_pool(kind)
         config = get_config()
+        share = self.plan["inner_n_jobs"]
         caller = threading.Thread(
-            target=self._caller_loop, args=(config, None), kwargs={"pool": kind}
+            target=self._caller_loop, args=(config, share), kwargs={"pool": kind}
         )
         caller.daemon = True  # an interrupted fit does not wait for its task
         self.caller_active = True
@@ -951,9 +937,6 @@ class _Dispatch:
     def _caller_loop(self, config, share, n_tasks=None, pool=None):
         """Run tasks in this thread until told to stop, or ``n_tasks`` of them.
 
-        Each task is granted ``share`` cores; with ``share=None``, the whole
-        budget until the pool is used (as with ``n_jobs=1``: a forest's
-        ``n_jobs=-1`` in cheap work uses every core), then a worker's share.
         With a ``pool`` kind other than "cold", no new task is taken once that
         pool is worth using: its workers start at once, and a task of the
         caller's would, holding the GIL, delay their dispatch. While a cold pool
@@ -986,11 +969,8 @@ class _Dispatch:
                     if index is None:
                         return
                     self.running = (index, time.perf_counter())
-                    granted = share
-                    if granted is None:
-                        granted = self.worker_share if self.pooled else self.budget
                 try:
-                    result = self._run_here(index, granted)
+                    result = self._run_here(index, share)
                 except BaseException as exc:
                     with self.cond:
                         self.caller_error, self.running = exc, None
@@ -1116,8 +1096,6 @@ class _Dispatch:
 
     def _in_pool(self, kind):
         self.plan["pool"] = self.plan["pool"] or kind  # (the first map's: it started)
-        with self.cond:
-            self.pooled = True
         if self.plan["backend"] in ("loky", "multiprocessing"):
             self.marker_dir = tracked_folder(shared=True)
         try:
@@ -1189,7 +1167,7 @@ class _Dispatch:
     def _consume(self, kind):
         start = time.perf_counter()
         parallel = self.runner._pool()
-        for results in parallel(self._feed(self.worker_share)):
+        for results in parallel(self._feed(self.plan["inner_n_jobs"])):
             if results is None:  # (the wait for the caller's thread)
                 continue
             if isinstance(results, _TaskResult):
@@ -1234,7 +1212,7 @@ class _Dispatch:
     def _isolate(self, suspects):
         """Run each suspect alone in a worker; return those that kill it."""
         culprits = []
-        share = self.worker_share
+        share = self.plan["inner_n_jobs"]
         for index in suspects:
             task = delayed(_run_task)(
                 self.func, index, share, None, None, *self.arg_tuples[index]

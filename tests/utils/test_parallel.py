@@ -16,7 +16,6 @@ from _probes import (
     RecordingTransformer,
     array_seen,
     first_rows,
-    granted_cores,
     logged_sleep,
     max_overlap,
     memmap_file,
@@ -171,46 +170,6 @@ def test_while_a_cold_pool_starts_the_caller_works_on(tmp_path, pool_start_pinne
     assert runner.plan["tasks_in_caller"] >= 2  # (one measured, then more)
     assert runner.plan["tasks_in_workers"] >= 1
     assert max_overlap(read_log(log)) <= 2  # the caller's task holds a worker's place
-
-
-def test_the_callers_tasks_have_every_core_until_the_pool_is_used(pool_start_pinned):
-    get_reusable_executor().shutdown(wait=True)  # a cold pool: the caller works on
-    runner = BudgetedParallel(2, n_tasks=12)
-    out = runner.map(granted_cores, [(0.3,)] * 12)
-    plan = runner.plan
-    in_caller = [share for pid, share in out if pid == os.getpid()]
-    in_workers = [share for pid, share in out if pid != os.getpid()]
-    assert plan["pool"] == "cold" and len(in_caller) >= 2 and in_workers
-    assert in_caller[0] == plan["budget"]  # the first, measured: as with n_jobs=1
-    assert set(in_caller[1:] + in_workers) == {plan["inner_n_jobs"]}
-
-
-def test_cheap_work_in_the_caller_has_every_core_as_with_n_jobs_1(tmp_path):
-    X = np.random.RandomState(0).rand(21, 10)
-    seen = {}
-    for n_jobs in (1, 2):
-        log = str(tmp_path / f"fits{n_jobs}.log")
-        branches = [(f"p{i}", RecordingTransformer(log=log, n_jobs=-1)) for i in "ab"]
-        plan = ParallelBranches(branches, n_jobs=n_jobs).fit(X).parallel_plan_
-        assert plan["tasks_in_workers"] == 0 and plan["blas_threads"] is None
-        assert plan["inner_n_jobs"] == plan["budget"] == cpu_count()  # (as they ran)
-        seen[n_jobs] = {(row["n_jobs"], str(row["blas"])) for row in read_log(log)}
-    assert seen[2] == seen[1]  # n_jobs and BLAS threads
-    assert {n_jobs for n_jobs, _ in seen[2]} == {cpu_count()}
-
-
-def test_a_plan_gives_the_cores_its_tasks_had_call_after_call():
-    Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(2))  # a warm pool
-    with BudgetedParallel(2, n_tasks=8) as runner:
-        cheap = runner.map(granted_cores, [(0.0,)] * 2)  # in the caller
-        plan = dict(runner.plan)
-        costly = runner.map(granted_cores, [(0.2,)] * 8)  # in workers
-    assert plan["pool"] is None and plan["blas_threads"] is None
-    assert {share for _, share in cheap} == {plan["inner_n_jobs"]} == {plan["budget"]}
-    in_workers = {share for pid, share in costly if pid != os.getpid()}
-    assert runner.plan["pool"] == "warm" and runner.plan["tasks_in_workers"] >= 1
-    assert in_workers == {runner.plan["inner_n_jobs"]} == {runner.plan["blas_threads"]}
-    assert runner.plan["inner_n_jobs"] == runner.plan["budget"] // 2
 
 
 def test_beside_the_callers_task_the_pool_runs_one_task_fewer(tmp_path):
