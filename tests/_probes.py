@@ -122,6 +122,19 @@ def sum_then_change(X):
     return os.getpid(), total
 
 
+def nested_or_sleep(index, seconds):
+    """Task 0 maps 3 costly tasks in a nested call and returns its plan; the
+    others sleep ``seconds`` and return None."""
+    from skl_nirs.utils._parallel import BudgetedParallel
+
+    if index:
+        time.sleep(seconds)
+        return None
+    runner = BudgetedParallel(3, n_tasks=3)
+    runner.map(sleep_then, [(seconds, i) for i in range(3)])
+    return runner.plan
+
+
 def sleep_then(seconds, value, die=False):
     """Sleep, then return ``value``, or kill the process if ``die``."""
     time.sleep(seconds)

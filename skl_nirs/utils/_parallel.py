@@ -67,6 +67,9 @@ _PROCESS_BACKENDS = ("LokyBackend", "MultiprocessingBackend")
 # The number of cores granted to the task running in this thread, set by
 # BudgetedParallel around each task; None outside of our workers.
 _cpu_share = ContextVar("skl_nirs_cpu_share", default=None)
+# True in the caller's thread that runs tasks beside a process pool (see
+# _Dispatch._take_tasks): a call nested there runs in that thread.
+_beside_a_pool = ContextVar("skl_nirs_beside_a_pool", default=False)
 
 _blas_lock = threading.Lock()
 _blas_shares = []  # the shares of the tasks limiting thread pools in this process
@@ -593,12 +596,18 @@ def _make_plan(n_jobs, n_tasks, prefer):
         requested = 1
     elif budget > 1:  # (a daemon's loky backend would warn when asked)
         requested = backend.effective_n_jobs(requested)
-    n_workers = max(1, min(requested, n_tasks, budget))
+    beside_a_pool = _beside_a_pool.get()
+    n_workers = 1 if beside_a_pool else max(1, min(requested, n_tasks, budget))
     name = type(backend).__name__.removesuffix("Backend").lower()
     if explicit and name == "sequential":
         reason = "forced: the caller (parallel_config backend='sequential')"
     elif requested == 1:
         reason = f"n_jobs={n_jobs}" + ("" if n_jobs in (None, 1) else ": 1 worker")
+    elif beside_a_pool:
+        # a pool of its own would share joblib's executor with the outer one,
+        # and resizing it would wait for the outer tasks, one of which waits
+        # for this thread
+        reason = "in a task of the caller's thread, beside which a pool may run"
     elif n_tasks <= 1:
         reason = "a single task"
     elif n_workers == 1:
@@ -955,6 +964,8 @@ class _Dispatch:
                 self.cond.notify_all()
 
     def _take_tasks(self, config, share, n_tasks, pool):
+        if pool is not None:  # (this thread's own context)
+            _beside_a_pool.set(True)
         with config_context(**config):
             for _ in itertools.count() if n_tasks is None else range(n_tasks):
                 with self.cond:

@@ -19,6 +19,7 @@ from _probes import (
     logged_sleep,
     max_overlap,
     memmap_file,
+    nested_or_sleep,
     read_log,
     sleep_then,
     sum_then_change,
@@ -170,6 +171,27 @@ def test_while_a_cold_pool_starts_the_caller_works_on(tmp_path, pool_start_pinne
     assert runner.plan["tasks_in_caller"] >= 2  # (one measured, then more)
     assert runner.plan["tasks_in_workers"] >= 1
     assert max_overlap(read_log(log)) <= 2  # the caller's task holds a worker's place
+
+
+@pytest.mark.timeout(120)
+def test_a_call_nested_in_the_callers_task_runs_there_without_deadlock(
+    monkeypatch, pool_start_pinned
+):
+    # 6 cores: 2 workers of 3 cores; the caller's first task nests a call of 3
+    # workers, whose pool, resizing joblib's executor, would wait for the outer
+    # tasks, one of which holds a worker's place until the caller's task ends
+    monkeypatch.setattr(_parallel, "effective_n_jobs", lambda n_jobs: 6)
+    Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(2))  # a warm pool
+    runner = BudgetedParallel(2, n_tasks=6)
+    out = runner.map(nested_or_sleep, [(i, 0.6) for i in range(6)])
+    assert runner.plan["pool"] == "warm" and runner.plan["tasks_in_workers"] >= 1
+    nested = out[0]
+    assert nested["dispatch"] == "caller" and nested["tasks_in_workers"] == 0
+    assert (
+        nested["reason"]
+        == "in a task of the caller's thread, beside which a pool may run"
+    )
+    assert nested["inner_n_jobs"] == nested["budget"] == 3  # (the share it had)
 
 
 def test_beside_the_callers_task_the_pool_runs_one_task_fewer(tmp_path):
