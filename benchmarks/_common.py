@@ -490,22 +490,25 @@ def python_snv(X):
     return np.asarray(out)
 
 
-def gil_fits(X, y, n_fits):
-    """Fit and score the GIL-bound search's pipeline ``n_fits`` times, on one
-    BLAS thread: PLS of 1-16 components on the 5 folds of ``X``, as the search
-    of ``bench_dispatch.py`` case c does."""
-    from sklearn.model_selection import KFold
+def gil_pipeline():
+    """The GIL-bound search's pipeline (``bench_dispatch.py`` case c)."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import FunctionTransformer
+
+    return make_pipeline(FunctionTransformer(python_snv), PLSRegression())
+
+
+def gil_fits(X, y, n_fits):
+    """Fit and score :func:`gil_pipeline` ``n_fits`` times, on one BLAS thread:
+    PLS of 1-16 components on the 5 folds of ``X``, as the search does."""
+    from sklearn.model_selection import KFold
     from threadpoolctl import threadpool_limits
 
     splits = list(KFold(5).split(X))
     with threadpool_limits(limits=1):
         for i in range(n_fits):
             train, test = splits[i % 5]
-            pipeline = make_pipeline(
-                FunctionTransformer(python_snv), PLSRegression(1 + i % 16)
-            )
+            pipeline = gil_pipeline().set_params(plsregression__n_components=1 + i % 16)
             pipeline.fit(X[train], y[train]).score(X[test], y[test])
 
 

@@ -70,6 +70,7 @@ import optuna
 from _common import (
     costly_branches,
     gil_fits,
+    gil_pipeline,
     interleaved,
     med,
     print_times,
@@ -83,12 +84,10 @@ from _common import (
 from joblib import parallel_config
 from optuna.distributions import IntDistribution
 from optuna_integration import OptunaSearchCV as IntegrationSearch
-from sklearn.cross_decomposition import PLSRegression
 from sklearn.ensemble import GradientBoostingRegressor, StackingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
@@ -269,10 +268,6 @@ def case_search(args, verdicts):
 
 
 # -- c. a GIL-bound search ---------------------------------------------------------
-
-
-def gil_pipeline():
-    return make_pipeline(FunctionTransformer(python_snv), PLSRegression())
 
 
 GIL_SPACE = {"plsregression__n_components": ("int", 1, 20)}

@@ -450,9 +450,7 @@ def _is_alive(caller_pid):
         return True
     try:
         os.kill(caller_pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # (another user's process: the pid was reused)
+    except (ProcessLookupError, PermissionError):  # (another user's: pid reused)
         return False
     return True
 

@@ -521,6 +521,13 @@ def test_verbose_prints_plan_and_progress(spectra, capsys):
     assert "[OptunaSearchCV] 3 trials" in out
 
 
+def test_verbose_counts_new_candidates_in_words(spectra, capsys):
+    X, y = spectra
+    _pls_search(n_trials=2, batch_size=1, verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "1 new candidate evaluated" in out and "1 new candidates" not in out
+
+
 def test_a_batch_of_failures_does_not_end_the_search(spectra):
     X, y = spectra
     # the first batch holds only failing candidates; later ones succeed

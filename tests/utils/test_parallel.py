@@ -306,6 +306,10 @@ def test_the_user_forces_workers_or_the_caller(tmp_path):
     assert union.parallel_plan_["tasks_in_caller"] == 4
     forced = "forced: the caller (parallel_config backend='sequential')"
     assert union.parallel_plan_["sequential_reason"] == forced
+    assert union.parallel_plan_["budget"] == 1  # (inner joblib calls: sequential)
+    union = ParallelBranches(cheap, n_jobs=1).fit(np.random.RandomState(0).rand(20, 4))
+    plan = union.parallel_plan_  # the caller, whose tasks keep the machine
+    assert plan["tasks_in_caller"] == 4 and plan["inner_n_jobs"] == cpu_count()
 
 
 def test_an_explicit_backend_without_n_jobs_runs_one_job_and_says_so():
