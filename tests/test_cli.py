@@ -261,6 +261,9 @@ def test_warnings_once_with_a_count(data, tmp_path):
     assert "repeated" in quiet.stderr  # with a count
     verbose = run(*args, "--verbose")
     assert verbose.stderr.count("have no spread") > len(shown)
+    # --verbose also says where the comparison's fits ran, and why
+    plan = "comparison: sequential (n_jobs=1); inner n_jobs <= "
+    assert plan in verbose.stderr and plan not in quiet.stderr
 
 
 def test_constant_target_is_refused(data, tmp_path):

@@ -26,7 +26,8 @@ _DESCRIPTION = """Compare, estimate and apply near-infrared spectroscopy pipelin
 _COMMON = [
     ("-q", "--quiet", dict(action="store_true", help="no status lines on stderr")),
     ("-v", "--verbose", dict(action="store_true", help="every warning (default: "
-     "each distinct one once, with a count) and the traceback of errors")),
+     "each distinct one once, with a count), the traceback of errors and where "
+     "the fits ran")),
 ]  # fmt: skip
 _CSV = ("--delimiter", dict(default=",", metavar="CHAR", help="default: ,"))
 _MODELLING = [

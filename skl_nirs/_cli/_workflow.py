@@ -9,6 +9,7 @@ estimated by nested cross-validation: the same search is run again inside each
 outer training fold and scored on the outer test fold.
 """
 
+import sys
 import time
 import warnings
 
@@ -28,6 +29,7 @@ from skl_nirs.compose import make_branch_grid
 from skl_nirs.cross_decomposition import PLSDiscriminantAnalysis
 from skl_nirs.model_selection import OptunaSearchCV
 from skl_nirs.outliers import ApplicabilityDomain
+from skl_nirs.utils._parallel import format_plan
 
 from ._console import PROG, CommandError, one_line
 
@@ -138,6 +140,9 @@ def compare_and_fit(X, y, task, args, console):
         scores = search.fit(X, y).cv_results_["mean_test_score"]
         if not np.isfinite(scores).any():
             raise CommandError("every candidate failed (--verbose shows why).")
+        if args.verbose:  # where the fits ran, and why
+            with tqdm.external_write_mode(file=sys.stderr):  # (beside the bar)
+                console.note(f"comparison: {format_plan(search.parallel_plan_)}")
         nested = clone(search).set_params(refit=True)
         predictions = cross_val_predict(nested, X, y, cv=outer)
     folds = [METRICS[task](y[test], predictions[test]) for _, test in outer.split(X, y)]

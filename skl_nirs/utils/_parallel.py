@@ -1008,7 +1008,7 @@ class _Dispatch:
             return False
         rates = self.tasks.running_rates()
         floor = max(rates.values(), default=0.0)
-        left_in_caller = 0.0
+        left_in_caller = elapsed = 0.0
         if self.running is not None:
             index, start = self.running
             elapsed = time.perf_counter() - start
@@ -1031,11 +1031,16 @@ class _Dispatch:
         if self.plan["pool"] is not None:  # (the plan keeps the decision to start it)
             return True
         self.plan["estimate"], self.plan["pool_cost"] = left, cost
+        if self.plan["tasks_in_caller"]:
+            basis = f"after {self.plan['tasks_in_caller']} measured in the caller"
+        elif self.running is not None:
+            basis = f"while the caller's first task ran ({elapsed:.2f} s so far)"
+        else:
+            basis = "from the costs an earlier call measured"
         self.plan["reason"] = (
-            f"costly work: {_tasks_text(len(pending))} estimated at {left:.2f} s after "
-            f"{self.plan['tasks_in_caller']} measured in the caller"
+            f"costly work: {_tasks_text(len(pending))}"
             + (f" (and {later} later tasks like them)" if later else "")
-            + f"; a {kind} pool costs ~{cost:.2f} s"
+            + f" estimated at {left:.2f} s {basis}; a {kind} pool costs ~{cost:.2f} s"
         )
         return True
 

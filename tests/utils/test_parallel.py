@@ -1,5 +1,6 @@
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -267,6 +268,9 @@ def test_costly_work_on_small_data_goes_to_workers(tmp_path, pool_start_pinned):
     rows, plan = read_log(log), union.parallel_plan_
     in_workers = [r for r in rows if r["pid"] != os.getpid()]
     assert plan["reason"].startswith("costly work") and not plan["sequential"]
+    # the decision came from the caller's first task, running or measured
+    basis = r"while the caller's first task ran \([\d.]+ s so far\)|after 1 measured"
+    assert re.search(rf"estimated at [\d.]+ s ({basis})", plan["reason"])
     assert plan["pool"] in ("cold", "warm") and plan["estimate"] > 0
     assert len(in_workers) == plan["tasks_in_workers"] >= 1
     assert plan["tasks_in_caller"] + plan["tasks_in_workers"] == 4
@@ -655,7 +659,7 @@ def test_a_search_run_again_sends_its_candidates_to_the_pool_at_once(
     again = search()
     plan = again.parallel_plan_
     assert plan["tasks_in_caller"] == 0 and plan["tasks_in_workers"] == 8
-    assert "after 0 measured in the caller" in plan["reason"]
+    assert "from the costs an earlier call measured" in plan["reason"]
     # another space's candidates are measured anew
     again.set_params(param_distributions={"sleep": ("float", 0.32, 0.33)}).fit(X, y)
     assert again.parallel_plan_["tasks_in_caller"] >= 1
@@ -868,6 +872,7 @@ def test_costs_remembered_from_an_earlier_call_decide_at_once(pool_start_pinned)
     again = run(key)
     assert again["tasks_in_caller"] == 0 and again["tasks_in_workers"] == 4
     assert again["reason"].startswith("costly work")
+    assert "from the costs an earlier call measured" in again["reason"]
     # without a key, costs are measured anew
     assert run(None)["tasks_in_caller"] >= 1
     assert _parallel.work_key(lambda: 0) is None  # (cannot be pickled)
