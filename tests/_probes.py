@@ -135,6 +135,13 @@ def nested_or_sleep(index, seconds):
     return runner.plan
 
 
+def began_and_pid(seconds):
+    """Sleep; return when it began (``time.time()``) and the process id."""
+    began = time.time()
+    time.sleep(seconds)
+    return began, os.getpid()
+
+
 def sleep_then(seconds, value, die=False):
     """Sleep, then return ``value``, or kill the process if ``die``."""
     time.sleep(seconds)

@@ -353,6 +353,7 @@ class _TaskResult(NamedTuple):
     value: object
     seconds: float
     pid: int
+    started: float  # time.time() when it began (a cold pool's start, see _consume)
 
 
 def _run_task(func, index, share, marker_dir, caller_pid, *args):
@@ -368,14 +369,15 @@ def _run_task(func, index, share, marker_dir, caller_pid, *args):
     if marker_dir is not None:
         open(os.path.join(marker_dir, str(index)), "w").close()
         _exit_with_parent(caller_pid)
-    start = time.perf_counter()
+    started, start = time.time(), time.perf_counter()
     token = _cpu_share.set(share)
     try:
         with _blas_limit(share):
             value = func(*args)
     finally:
         _cpu_share.reset(token)
-    return _TaskResult(index, value, time.perf_counter() - start, os.getpid())
+    seconds = time.perf_counter() - start
+    return _TaskResult(index, value, seconds, os.getpid(), started)
 
 
 def _run_tasks(func, indices, share, marker_dir, caller_pid, arg_lists):
@@ -429,10 +431,13 @@ def _raise_system_exit(signum, frame):
 
 
 def _wait_while_exists(path, caller_pid):
-    """Wait, in a worker, while ``path`` exists (the caller's thread runs tasks)."""
+    """Wait, in a worker, while ``path`` exists (the caller's thread runs tasks);
+    return ``time.time()`` when the wait began."""
+    started = time.time()
     _exit_with_parent(caller_pid)
     while os.path.exists(path):
         time.sleep(_WAIT_POLL_SECONDS)
+    return started
 
 
 def _watch_parent(caller_pid):
@@ -1179,15 +1184,19 @@ class _Dispatch:
         return bundle
 
     def _consume(self, kind):
-        start = time.perf_counter()
+        start = time.time()  # (the workers' clock: the same machine's)
         parallel = self.runner._pool()
         for results in parallel(self._feed(self.plan["inner_n_jobs"])):
-            if results is None:  # (the wait for the caller's thread)
-                continue
-            if isinstance(results, _TaskResult):
-                results = [results]
+            if isinstance(results, float):  # the wait for the caller's thread
+                began, results = results, []
+            else:
+                results = [results] if isinstance(results, _TaskResult) else results
+                began = results[0].started
             if kind == "cold" and self.plan["pool_start_seconds"] is None:
-                seconds = time.perf_counter() - start - sum(r.seconds for r in results)
+                # the first item to come back is the first a worker ran: it
+                # began when that worker was ready (the wait for the caller's
+                # thread counts, or a worker held by it would seem to start late)
+                seconds = max(began - start, 0.0)
                 self.plan["pool_start_seconds"] = seconds
                 _pool_start.update(seconds=max(seconds, 0.1), measured=True)
             with self.cond:

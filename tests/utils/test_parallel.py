@@ -16,6 +16,7 @@ from _probes import (
     RecordingRegressor,
     RecordingTransformer,
     array_seen,
+    began_and_pid,
     first_rows,
     logged_sleep,
     max_overlap,
@@ -858,6 +859,23 @@ def test_a_map_alone_does_not_start_a_cold_pool_for_a_cheap_batch(monkeypatch):
         runner.map(time.sleep, [(0.3,)] * 4)
     assert runner.plan["tasks_in_workers"] >= 1
     assert "12 later tasks" in runner.plan["reason"]
+
+
+def test_a_cold_pool_start_is_measured_from_its_first_worker_task(
+    pool_start_pinned,
+):
+    # the caller's first task outlasts the pool's start; the worker held back
+    # until it ends must not count that wait as the pool's start
+    get_reusable_executor().shutdown(wait=True)
+    runner = BudgetedParallel(2, n_tasks=12)
+    out = runner.map(began_and_pid, [(3.0,)] * 2 + [(0.05,)] * 10)
+    in_caller = [began for began, pid in out if pid == os.getpid()]
+    in_workers = [began for began, pid in out if pid != os.getpid()]
+    plan = runner.plan
+    assert plan["pool"] == "cold" and in_caller and in_workers
+    # the pool was started after the caller's first task began
+    assert 0 < plan["pool_start_seconds"] <= min(in_workers) - min(in_caller) + 0.05
+    assert _parallel._pool_start["seconds"] == max(plan["pool_start_seconds"], 0.1)
 
 
 def test_costs_remembered_from_an_earlier_call_decide_at_once(pool_start_pinned):
