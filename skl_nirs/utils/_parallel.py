@@ -1138,17 +1138,22 @@ class _Dispatch:
         """The pool's tasks, longest first.
 
         While the caller's thread takes tasks, a first task that waits for it
-        to stop holds one process worker: no more tasks run at once (in the
-        cores and in memory) than there are workers. (joblib reads two tasks
-        ahead, so the feed itself must not wait.)
+        to stop holds one worker (process or thread): no more tasks run at once
+        (in the cores and in memory) than there are workers. (joblib reads two
+        tasks ahead, so the feed itself must not wait.)
         """
         with self.cond:
             if self.caller_active and self.marker_dir is not None:
                 self.caller_busy = os.path.join(self.marker_dir, "caller")
                 open(self.caller_busy, "w").close()
-            busy = self.caller_busy
+            busy, in_threads = (
+                self.caller_busy,
+                self.caller_active and self.plan["threads"],
+            )
         if busy is not None:  # (not under the lock: joblib resumes us when it likes)
             yield delayed(_wait_while_exists)(busy, os.getpid())
+        elif in_threads:
+            yield delayed(self._wait_for_caller)()
         marks = self.marker_dir, os.getpid()
         while True:
             with self.cond:
@@ -1163,6 +1168,14 @@ class _Dispatch:
                 continue
             args = [list(map(self.runner._file, self.arg_tuples[i])) for i in bundle]
             yield delayed(_run_tasks)(self.func, bundle, share, *marks, args)
+
+    def _wait_for_caller(self):
+        """In a thread of the pool, wait while the caller's thread runs its task;
+        return ``time.time()`` when the wait began (see :func:`_wait_while_exists`)."""
+        started = time.time()
+        with self.cond:
+            self.cond.wait_for(lambda: not self.caller_active)
+        return started
 
     def _bundle(self, index):
         """``index`` and the short tasks sent with it to a process worker.

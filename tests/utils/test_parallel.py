@@ -145,6 +145,8 @@ def test_under_threads_a_long_gil_free_first_task_waits_half_a_second_alone(
     waited = rows[1]["start"] - rows[0]["start"]
     first_task = rows[0]["end"] - rows[0]["start"]
     assert 0.4 < waited < 1.2 < first_task
+    # beside the first task, one thread of the pool: n_jobs tasks at once
+    assert max_overlap(rows) == 2
 
 
 def _holding_the_gil(X):
