@@ -1118,15 +1118,15 @@ class _Dispatch:
         if self.plan["backend"] in ("loky", "multiprocessing"):
             self.marker_dir = tracked_folder(shared=True)
         try:
-            while True:
-                try:
-                    with terminate_on_sigterm():
+            with terminate_on_sigterm():  # (also while suspects run alone)
+                while True:
+                    try:
                         return self._consume(kind)
-                except Exception as exc:
-                    if not _is_lost_worker(exc):
-                        raise
-                    self.runner._close_pool()  # (its executor is broken)
-                    self._after_lost_worker(exc)
+                    except Exception as exc:
+                        if not _is_lost_worker(exc):
+                            raise
+                        self.runner._close_pool()  # (its executor is broken)
+                        self._after_lost_worker(exc)
         finally:
             with self.cond:  # the caller's thread stops looking at the markers
                 self.stop = True
@@ -1249,9 +1249,10 @@ class _Dispatch:
         """Run each suspect alone in a worker; return those that kill it."""
         culprits = []
         share = self.plan["inner_n_jobs"]
+        marks = self.marker_dir, os.getpid()  # (its worker ends with the caller)
         for index in suspects:
             task = delayed(_run_task)(
-                self.func, index, share, None, None, *self.arg_tuples[index]
+                self.func, index, share, *marks, *self.arg_tuples[index]
             )
             try:
                 (result,) = Parallel(n_jobs=self.plan["n_workers"])([task])

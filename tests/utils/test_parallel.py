@@ -8,7 +8,7 @@ import threading
 import time
 import types
 import warnings
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 
 import numpy as np
 import pytest
@@ -521,6 +521,54 @@ def test_no_worker_outlives_a_fit_stopped_with_sigterm():
     process.wait(timeout=30)
     _, alive = psutil.wait_procs(children, timeout=5)
     assert alive == []
+
+
+_ISOLATING_FOREVER = """
+from joblib import parallel_config
+from _probes import sleep_then
+from skl_nirs.utils._parallel import BudgetedParallel
+
+# task 1 kills its worker while task 0 runs: task 0 then runs alone, to tell
+with parallel_config(backend="loky"):
+    BudgetedParallel(2, n_tasks=2).map(sleep_then, [(60, 0), (0.5, 1, True)])
+"""
+
+
+def test_no_worker_outlives_a_fit_stopped_while_it_isolates_a_crash():
+    psutil = pytest.importorskip("psutil")
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))}
+    process = subprocess.Popen([sys.executable, "-c", _ISOLATING_FOREVER], env=env)
+    parent = psutil.Process(process.pid)
+
+    def workers():
+        found = set()
+        for child in parent.children(recursive=True):
+            with suppress(psutil.Error):  # (one that just died)
+                if "loky" in " ".join(child.cmdline()):
+                    found.add(child.pid)
+        return found
+
+    deadline, first = time.monotonic() + 60, set()
+    while len(first) < 2 and time.monotonic() < deadline:  # the pool has started
+        time.sleep(0.1)
+        first = workers()
+    isolating = set()
+    while not isolating and time.monotonic() < deadline:  # then a new one, alone
+        time.sleep(0.1)
+        isolating = workers() - first
+    children = parent.children(recursive=True)
+    try:
+        assert isolating, "the suspects were never run alone"
+        time.sleep(2)  # task 0 runs
+        children = parent.children(recursive=True)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 143
+        _, alive = psutil.wait_procs(children, timeout=5)
+        assert alive == []
+    finally:  # (a failure leaves nothing running)
+        for leftover in [process, *children]:
+            with suppress(psutil.Error, OSError):
+                leftover.kill()
 
 
 def test_a_worker_whose_caller_is_gone_ends_instead_of_waiting(tmp_path):
