@@ -448,7 +448,8 @@ def _watch_parent(caller_pid):
 
 def _is_alive(caller_pid):
     """Whether ``caller_pid`` is this worker's parent, or (a worker of a fork
-    server, or reparented: its caller killed) a process that still exists."""
+    server, or reparented: its caller killed) a process that still runs: not
+    gone, and on Linux not a zombie (ended, not yet reaped by its parent)."""
     if os.getppid() == caller_pid:
         return True
     if os.name != "posix":  # (os.kill would end it)
@@ -457,7 +458,11 @@ def _is_alive(caller_pid):
         os.kill(caller_pid, 0)
     except (ProcessLookupError, PermissionError):  # (another user's: pid reused)
         return False
-    return True
+    try:
+        with open(f"/proc/{caller_pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):  # (no /proc: macOS)
+        return True
 
 
 class _Tasks:

@@ -572,6 +572,7 @@ def test_no_worker_outlives_a_fit_stopped_while_it_isolates_a_crash():
 
 
 def test_a_worker_whose_caller_is_gone_ends_instead_of_waiting(tmp_path):
+    psutil = pytest.importorskip("psutil")
     # A worker still starting when its caller was killed (kill -9) reads the
     # tasks left in its pipe, the caller's wait among them: it ends (code 1),
     # where it would wait for ever for a file only its own exit lets be removed.
@@ -586,6 +587,12 @@ def test_a_worker_whose_caller_is_gone_ends_instead_of_waiting(tmp_path):
         return subprocess.Popen([sys.executable, "-c", code])
 
     assert wait_in_worker(gone.pid).wait(timeout=20) == 1
+    if sys.platform == "linux":  # an ended caller not yet reaped is gone too
+        zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+        while psutil.Process(zombie.pid).status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.05)
+        assert wait_in_worker(zombie.pid).wait(timeout=20) == 1
+        zombie.wait()
     alive = wait_in_worker(os.getpid())  # (its parent)
     time.sleep(2)
     assert alive.poll() is None  # waits while the caller's thread works
