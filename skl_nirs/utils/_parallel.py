@@ -1132,6 +1132,8 @@ class _Dispatch:
                             raise
                         self.runner._close_pool()  # (its executor is broken)
                         self._after_lost_worker(exc)
+                        if not self.tasks.pending:  # (an empty call may not return)
+                            return None
         finally:
             with self.cond:  # the caller's thread stops looking at the markers
                 self.stop = True
