@@ -1,14 +1,18 @@
 """One score per branch, as horizontal bars: a Display."""
 
 import numpy as np
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import GridSearchCV
+from sklearn.base import is_classifier
+from sklearn.metrics import accuracy_score, check_scoring, r2_score
+from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
+from sklearn.utils import indexable
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_consistent_length
 
+from skl_nirs.model_selection._optuna_search import _fit_and_score_candidate
 from skl_nirs.plotting._utils import _describe, _ScoreDisplayMixin
 from skl_nirs.utils._compat import BaseSearchCV, _validate_style_kwargs
+from skl_nirs.utils._parallel import BudgetedParallel, _nbytes
 
 
 def _format_value(value):
@@ -171,8 +175,8 @@ class BranchComparisonDisplay(_ScoreDisplayMixin):
         * a :class:`~skl_nirs.compose.ParallelBranches` (fitted or not): each of
           its branches that ends in a predictor is cross-validated on ``X``,
           ``y`` with the estimator's ``cv``, one (branch, fold) fit per task,
-          with :class:`~sklearn.model_selection.GridSearchCV` (a branch that
-          fails raises its error);
+          as :func:`~sklearn.model_selection.cross_val_score` would (a branch
+          that fails raises its error);
         * a fitted search (``GridSearchCV``, ``OptunaSearchCV``...): one bar per
           row of its ``cv_results_`` (the metric it ranks by), labelled by the
           parameters that vary, e.g. the branch chosen. ``X`` and ``y`` stay
@@ -198,7 +202,9 @@ class BranchComparisonDisplay(_ScoreDisplayMixin):
             branch's ``score``.
 
         n_jobs : int, default=None
-            Parallel (branch, fold) fits of a ParallelBranches.
+            Parallel (branch, fold) fits of a ParallelBranches, run as
+            ParallelBranches runs its own: in worker processes when their
+            measured time pays for them (see :ref:`parallelism`).
 
         negate_score, score_name, ax, bar_kwargs
             As in :meth:`plot`; ``score_name`` None names the ``scoring``.
@@ -212,9 +218,10 @@ class BranchComparisonDisplay(_ScoreDisplayMixin):
                 raise ValueError(
                     "X and y are not used with a search: its cv_results_ are plotted."
                 )
-            search = estimator
-            key, scoring = cls._search_metric(search)
-            names = _candidate_names(search.cv_results_["params"])
+            key, scoring = cls._search_metric(estimator)
+            results = estimator.cv_results_
+            names = _candidate_names(results["params"])
+            stats = [results[f"{stat}_test_{key}"] for stat in ("mean", "std", "rank")]
         else:
             if X is None or y is None:
                 raise ValueError(
@@ -227,21 +234,12 @@ class BranchComparisonDisplay(_ScoreDisplayMixin):
                     f"{type(estimator).__name__} has no branch ending in a predictor "
                     "to score."
                 )
-            names, branches = zip(*branches)
-            search = GridSearchCV(
-                Pipeline([("branch", branches[0])]),
-                {"branch": list(branches)},
-                scoring=scoring,
-                cv=estimator.cv,
-                n_jobs=n_jobs,
-                refit=False,
-                error_score="raise",
-            ).fit(X, y)
-            key = "score"
-        results = search.cv_results_
-        stats = [results[f"{stat}_test_{key}"] for stat in ("mean", "std", "rank")]
+            names = [name for name, _ in branches]
+            scores = _cross_validate(branches, X, y, estimator.cv, scoring, n_jobs)
+            means = scores.mean(axis=1)
+            stats = means, scores.std(axis=1), -means  # (ranked as GridSearchCV)
         score_name = cls._score_name(score_name, scoring, negate_score)
-        display = cls._ranked(list(names), *stats, score_name=score_name)
+        display = cls._ranked(names, *stats, score_name=score_name)
         return display.plot(ax, negate_score=negate_score, bar_kwargs=bar_kwargs)
 
     @classmethod
@@ -321,3 +319,32 @@ class BranchComparisonDisplay(_ScoreDisplayMixin):
         score_name = cls._score_name(score_name, score_func, negate_score)
         display = cls._ranked(list(names), scores, errors, rank, score_name=score_name)
         return display.plot(ax, negate_score=negate_score, bar_kwargs=bar_kwargs)
+
+
+def _cross_validate(branches, X, y, cv, scoring, n_jobs):
+    """The test score of each ``(name, branch)`` on each fold of ``cv``, of shape
+    (n_branches, n_splits): one (branch, fold) fit per task, run where the work
+    pays (:class:`~skl_nirs.utils._parallel.BudgetedParallel`)."""
+    X, y = indexable(X, y)
+    first = Pipeline([("branch", branches[0][1])])
+    splits = list(check_cv(cv, y, classifier=is_classifier(first)).split(X, y))
+    kwargs = dict(
+        scorer=check_scoring(first, scoring),
+        verbose=0,
+        fit_params=None,
+        score_params=None,
+        error_score="raise",
+    )
+    tasks = [
+        (Pipeline([("branch", branch)]), X, y, {}, train, test, kwargs)
+        for _, branch in branches
+        for train, test in splits
+    ]
+    runner = BudgetedParallel(n_jobs, n_tasks=len(tasks), data_bytes=_nbytes(X))
+    results = runner.map(
+        _fit_and_score_candidate,
+        tasks,
+        names=[name for name, _ in branches for _ in splits],  # (a branch's folds)
+        sizes=[len(train) for _ in branches for train, _ in splits],
+    )
+    return np.reshape([r["test_scores"] for r in results], (len(branches), -1))

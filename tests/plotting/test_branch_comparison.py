@@ -1,9 +1,13 @@
 """BranchComparisonDisplay: one bar per branch, from branches, searches or
 out-of-fold predictions."""
 
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from _probes import FailingRegressor, RecordingRegressor, read_log
+from joblib import parallel_config
 from matplotlib.container import BarContainer
 from numpy.testing import assert_allclose
 from sklearn.cross_decomposition import PLSRegression
@@ -109,6 +113,29 @@ def test_from_estimator_equals_from_predictions_of_out_of_fold(problem):
     assert_allclose(from_estimator.errors, from_predictions.errors)
     assert from_estimator.score_name == "Score"
     assert from_predictions.score_name == "R2 score"
+
+
+def test_from_estimator_fits_where_the_work_pays_with_the_same_scores(
+    problem, tmp_path
+):
+    X, y, branches = problem
+    log = str(tmp_path / "fits.log")
+    union = ParallelBranches(branches + [("probe", RecordingRegressor(log=log))], cv=CV)
+    alone = BranchComparisonDisplay.from_estimator(union, X, y, n_jobs=1)
+    # tiny, cheap fits: n_jobs=2 starts no worker process for them
+    cheap = BranchComparisonDisplay.from_estimator(union, X, y, n_jobs=2)
+    assert {row["pid"] for row in read_log(log)} == {os.getpid()}
+    os.remove(log)
+    with parallel_config(backend="loky"):  # workers, forced
+        forced = BranchComparisonDisplay.from_estimator(union, X, y, n_jobs=2)
+    assert os.getpid() not in {row["pid"] for row in read_log(log)}
+    for display in (cheap, forced):
+        assert display.names == alone.names
+        assert_allclose(display.scores, alone.scores, rtol=1e-12)
+        assert_allclose(display.errors, alone.errors, rtol=1e-12)
+    union.set_params(probe=FailingRegressor(fail=True))
+    with pytest.raises(ZeroDivisionError, match="the probe failed on purpose"):
+        BranchComparisonDisplay.from_estimator(union, X, y, n_jobs=2)
 
 
 def test_from_estimator_of_a_search_over_branches(problem):
