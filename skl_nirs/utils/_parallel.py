@@ -238,7 +238,9 @@ def _nbytes(X):
 # tasks go first once their costs are known.
 
 # What starting a process pool costs, until this process has measured it (loky on
-# 2 cores: 1.5-4 s of process starts and imports).
+# 2 cores: 1.0-1.3 s of process starts and imports on a quiet machine, 1.5-4 s
+# under load). Erring high keeps a few seconds of work in the caller, where a pool
+# would have saved at most the part left once it started.
 _POOL_START_SECONDS = 2.0
 # A warm pool costs a call (its set-up and the first imports of the task's
 # modules in the workers), a dispatch per task and the input's transfer.
