@@ -1215,7 +1215,7 @@ class _Dispatch:
                 results = [results] if isinstance(results, _TaskResult) else results
                 began = results[0].started
             if kind == "cold" and self.plan["pool_start_seconds"] is None:
-                # the first item to come back is the first a worker ran: it
+                # the first item to come back was the first its worker ran: it
                 # began when that worker was ready (the wait for the caller's
                 # thread counts, or a worker held by it would seem to start late)
                 seconds = max(began - start, 0.0)

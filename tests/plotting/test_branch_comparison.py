@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from _probes import FailingRegressor, RecordingRegressor, read_log
 from joblib import parallel_config
+from joblib.externals.loky import get_reusable_executor
 from matplotlib.container import BarContainer
 from numpy.testing import assert_allclose
 from sklearn.cross_decomposition import PLSRegression
@@ -23,6 +24,7 @@ from skl_nirs.compose import ParallelBranches
 from skl_nirs.datasets import make_nirs_regression
 from skl_nirs.plotting import BranchComparisonDisplay
 from skl_nirs.preprocessing import StandardNormalVariate
+from skl_nirs.utils import _parallel
 
 CV = KFold(3, shuffle=True, random_state=0)
 
@@ -116,8 +118,11 @@ def test_from_estimator_equals_from_predictions_of_out_of_fold(problem):
 
 
 def test_from_estimator_fits_where_the_work_pays_with_the_same_scores(
-    problem, tmp_path
+    problem, tmp_path, monkeypatch
 ):
+    # a fresh process: no pool running, its start not measured yet
+    get_reusable_executor().shutdown(wait=True)
+    monkeypatch.setitem(_parallel._pool_start, "seconds", _parallel._POOL_START_SECONDS)
     X, y, branches = problem
     log = str(tmp_path / "fits.log")
     union = ParallelBranches(branches + [("probe", RecordingRegressor(log=log))], cv=CV)

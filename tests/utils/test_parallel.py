@@ -544,7 +544,8 @@ def test_no_worker_outlives_a_fit_stopped_while_it_isolates_a_crash():
         found = set()
         for child in parent.children(recursive=True):
             with suppress(psutil.Error):  # (one that just died)
-                if "loky" in " ".join(child.cmdline()):
+                command = " ".join(child.cmdline())
+                if "loky" in command and "resource_tracker" not in command:
                     found.add(child.pid)
         return found
 
@@ -931,7 +932,8 @@ def test_a_cold_pool_start_is_measured_from_its_first_worker_task(
     plan = runner.plan
     assert plan["pool"] == "cold" and in_caller and in_workers
     # the pool was started after the caller's first task began
-    assert 0 < plan["pool_start_seconds"] <= min(in_workers) - min(in_caller) + 0.05
+    # (counting the wait for it as start-up gave ~3 s for a start of ~1.5 s)
+    assert 0 < plan["pool_start_seconds"] <= min(in_workers) - min(in_caller) + 0.5
     assert _parallel._pool_start["seconds"] == max(plan["pool_start_seconds"], 0.1)
 
 
