@@ -328,6 +328,8 @@ def _cross_validate(branches, X, y, cv, scoring, n_jobs):
     X, y = indexable(X, y)
     first = Pipeline([("branch", branches[0][1])])
     splits = list(check_cv(cv, y, classifier=is_classifier(first)).split(X, y))
+    if not splits:
+        raise ValueError(f"The cv of the ParallelBranches, {cv!r}, gives no split.")
     kwargs = dict(
         scorer=check_scoring(first, scoring),
         verbose=0,

@@ -192,6 +192,9 @@ def test_from_estimator_errors(problem):
     transformers = ParallelBranches([("pca", PCA(2)), ("raw", "passthrough")])
     with pytest.raises(ValueError, match="has no branch ending in a predictor"):
         BranchComparisonDisplay.from_estimator(transformers, X, y)
+    union.set_params(cv=[])
+    with pytest.raises(ValueError, match=r"ParallelBranches, \[\], gives no split"):
+        BranchComparisonDisplay.from_estimator(union, X, y)
 
 
 def test_from_predictions_pooled_and_ranked_by_error():
